@@ -1,0 +1,72 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
+/**
+ * What a partition's cookie carries inside the seal: its timestamps and either
+ * its data (a cookie partition) or the id of its store record (a store partition).
+ */
+export type Envelope =
+  | { createdAt: number; writtenAt: number; data: Record<string, unknown>; storeId?: undefined }
+  | { createdAt: number; writtenAt: number; storeId: string; data?: undefined };
+
+const FLAG_DEFLATE = 1;
+const FLAG_STORE_ID = 2;
+/** flags (1) + createdAt (4) + writtenAt (4): times in whole seconds since the epoch. */
+export const ENVELOPE_HEADER_BYTES = 9;
+/** Inflating stops here: a sealed value is never larger than a Cookie header. */
+const MAX_INFLATED_BYTES = 1 << 20;
+
+function header(flags: number, createdAt: number, writtenAt: number): Buffer {
+  const h = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES);
+  h[0] = flags;
+  h.writeUInt32BE(createdAt >>> 0, 1);
+  h.writeUInt32BE(writtenAt >>> 0, 5);
+  return h;
+}
+
+/**
+ * The envelope's bytes. `json` is the body already serialized (the data object, or the id as a
+ * JSON string); with `compress`, the body is deflated when that makes it smaller.
+ */
+export function encodeEnvelope(
+  createdAt: number,
+  writtenAt: number,
+  json: string,
+  isStoreId: boolean,
+  compress: boolean,
+): Buffer {
+  let body = Buffer.from(json, 'utf8');
+  let flags = isStoreId ? FLAG_STORE_ID : 0;
+  if (compress) {
+    const deflated = deflateRawSync(body);
+    if (deflated.length < body.length) {
+      body = deflated;
+      flags |= FLAG_DEFLATE;
+    }
+  }
+  return Buffer.concat([header(flags, createdAt, writtenAt), body]);
+}
+
+/**
+ * Reads an envelope, with its body's JSON text; anything malformed is `undefined`.
+ * (JSON.parse makes `__proto__` an own property, never a prototype.)
+ */
+export function decodeEnvelope(bytes: Buffer): (Envelope & { json: string }) | undefined {
+  if (bytes.length < ENVELOPE_HEADER_BYTES) return undefined;
+  const flags = bytes[0]!;
+  if (flags & ~(FLAG_DEFLATE | FLAG_STORE_ID)) return undefined;
+  const createdAt = bytes.readUInt32BE(1);
+  const writtenAt = bytes.readUInt32BE(5);
+  try {
+    let body = bytes.subarray(ENVELOPE_HEADER_BYTES);
+    if (flags & FLAG_DEFLATE) body = inflateRawSync(body, { maxOutputLength: MAX_INFLATED_BYTES });
+    const json = body.toString('utf8');
+    const value: unknown = JSON.parse(json);
+    if (flags & FLAG_STORE_ID) {
+      return typeof value === 'string' ? { createdAt, writtenAt, storeId: value, json } : undefined;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    return { createdAt, writtenAt, data: value as Record<string, unknown>, json };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+/** The session data as handlers see it: a mutable plain object. Augment it for typed access. */
+export interface SessionData {
+  [key: string]: any;
+}
+
+/** Controls one request's session. `@SessionHandle()` in Nest, `req.sessionHandle` elsewhere. */
+export interface SessionHandle {
+  /** The same object `@Session()` and `req.session` give. */
+  readonly data: SessionData;
+  /** `true` when the request carried no valid session. */
+  readonly isNew: boolean;
+  /** Deletes every cookie of the session and every store record. Data written afterwards starts a new session. */
+  destroy(): void;
+  /** New ids for every store partition (old records deleted), a new creation time, data kept. Call it on login. */
+  regenerate(): void;
+  /** Re-writes the session on this response even if it did not change. */
+  touch(): void;
+}

@@ -1,0 +1,99 @@
+import type { CookieLimits } from '../limits/cookie-limits.js';
+import type { ResolvedPartition } from '../options/resolved-options.js';
+import type { SessionStore } from '../stores/session-store.js';
+import { nowSeconds } from './clock.js';
+import type { RequestCookies } from './request-cookies.js';
+import type { SessionData, SessionHandle } from './session-handle.js';
+
+/** One partition of one request's session: what was read, and what must be cleaned up. */
+export interface PartitionState {
+  readonly partition: ResolvedPartition;
+  /** The chunk cookies of this partition that the request carried. */
+  present: string[];
+  /** Their `name=value` bytes, summed. */
+  presentPairBytes: number;
+  /** Whether a valid, unexpired session was read (and its store record found). */
+  valid: boolean;
+  /** JSON of the partition's fields as read, or as last written on this response. */
+  snapshot: string | undefined;
+  createdAt: number;
+  writtenAt: number;
+  /** The store record's id (a store partition, or a cookie partition living in its overflow store). */
+  storeId: string | undefined;
+  /** Read with an older secret: re-seal with the first one. */
+  reseal: boolean;
+}
+
+/** A store record to delete when the response is committed. */
+export interface StaleRecord {
+  store: SessionStore;
+  id: string;
+}
+
+/** Copies `value` onto `target` as an own property, even for a key named `__proto__`. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+/** The session of one request: its data, its partitions, and the handle's requests. */
+export class RequestSession implements SessionHandle {
+  readonly data: SessionData = {};
+  destroyed = false;
+  regenerated = false;
+  touched = false;
+  /** A store failed on this response: nothing more is written. */
+  failed = false;
+  readonly stale: StaleRecord[] = [];
+  /** The Set-Cookie lines this library added, replaced if the session is committed again. */
+  setCookies: string[] = [];
+  /** The commit under way, if any. */
+  committing: Promise<void> | undefined;
+
+  constructor(
+    readonly partitions: PartitionState[],
+    readonly cookies: RequestCookies,
+    readonly limits: CookieLimits,
+    readonly userAgent: string | undefined,
+    private wasNew: boolean,
+  ) {}
+
+  get isNew(): boolean {
+    return this.wasNew;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.wasNew = true;
+    this.forgetRecords();
+    for (const key of Object.keys(this.data)) delete this.data[key];
+    for (const ps of this.partitions) {
+      ps.valid = false;
+      ps.snapshot = undefined;
+      ps.reseal = false;
+    }
+  }
+
+  regenerate(): void {
+    this.regenerated = true;
+    this.forgetRecords();
+  }
+
+  touch(): void {
+    this.touched = true;
+  }
+
+  /** Queues every store record for deletion and starts the partitions afresh. */
+  private forgetRecords(): void {
+    const now = nowSeconds();
+    for (const ps of this.partitions) {
+      const store = ps.partition.store ?? ps.partition.overflow;
+      if (ps.storeId !== undefined && store) this.stale.push({ store, id: ps.storeId });
+      ps.storeId = undefined;
+      ps.createdAt = now;
+    }
+  }
+}

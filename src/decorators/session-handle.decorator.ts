@@ -1,0 +1,9 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { SessionHandle as Handle } from '../core/session-handle.js';
+
+/** `@SessionHandle() handle: SessionHandle`: destroy, regenerate, touch, isNew. */
+export const SessionHandle = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest().sessionHandle,
+);
+/** The handle's type has the decorator's name, so one import serves both. */
+export type SessionHandle = Handle;

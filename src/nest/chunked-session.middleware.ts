@@ -1,0 +1,20 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SessionEngine } from '../core/session-engine.js';
+import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
+import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
+
+/** Loads the session before guards run (Nest runs middleware, then guards, then interceptors). */
+@Injectable()
+export class ChunkedSessionMiddleware implements NestMiddleware {
+  constructor(@Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine) {}
+
+  async use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
+    try {
+      await this.engine.load(req, res, (error) => answerServiceUnavailable(res, error));
+    } catch (error) {
+      throw toHttpError(error);
+    }
+    next();
+  }
+}

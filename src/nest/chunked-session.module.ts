@@ -1,0 +1,48 @@
+import { Global, Logger, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { SessionEngine } from '../core/session-engine.js';
+import type { ChunkedSessionOptions } from '../options/options.types.js';
+import { resolveOptions } from '../options/resolve-options.js';
+import { ChunkedSessionInterceptor } from './chunked-session.interceptor.js';
+import { ChunkedSessionMiddleware } from './chunked-session.middleware.js';
+import {
+  CHUNKED_SESSION_ENGINE,
+  CHUNKED_SESSION_OPTIONS,
+  ChunkedSessionConfigurableModule,
+} from './chunked-session.module-definition.js';
+import { ShrinkerExplorer } from './shrinker.explorer.js';
+
+/**
+ * The global session module: `ChunkedSessionModule.forRoot(options)` or `forRootAsync(...)`.
+ * Mounts a middleware that loads the session before guards, registers the interceptor that
+ * writes it, and finds `@Shrinker()` methods on every provider.
+ */
+@Global()
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: CHUNKED_SESSION_ENGINE,
+      inject: [CHUNKED_SESSION_OPTIONS],
+      useFactory: (options: ChunkedSessionOptions) => {
+        const logger = new Logger('ChunkedSession');
+        return new SessionEngine(
+          resolveOptions(options, {
+            warn: (m) => logger.warn(m),
+            error: (m) => logger.error(m),
+          }),
+        );
+      },
+    },
+    ChunkedSessionInterceptor,
+    { provide: APP_INTERCEPTOR, useExisting: ChunkedSessionInterceptor },
+    ChunkedSessionMiddleware,
+    ShrinkerExplorer,
+  ],
+  exports: [CHUNKED_SESSION_ENGINE, ChunkedSessionInterceptor],
+})
+export class ChunkedSessionModule extends ChunkedSessionConfigurableModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ChunkedSessionMiddleware).forRoutes('{*splat}');
+  }
+}

@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+import type { Sealer } from '../codec/sealer.js';
+import type { CookieLimits } from '../limits/cookie-limits.js';
+import type { ShrinkEvent, ShrinkerRegistration } from '../shrinking/shrink-types.js';
+import type { SessionStore } from '../stores/session-store.js';
+
+/** Where the engine writes its warnings and errors (Nest's Logger in the module, console without). */
+export interface SessionLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ResolvedCookieOptions {
+  path: string;
+  domain: string | undefined;
+  httpOnly: boolean;
+  secure: boolean | 'auto';
+  sameSite: 'lax' | 'strict' | 'none';
+  partitioned: boolean;
+  maxAge: number | undefined;
+}
+
+export interface ResolvedPartition {
+  cookieName: string;
+  /** The fields it claims by name (`string[]` or `{ include }`); `undefined` for the catch-all. */
+  claims: ReadonlySet<string> | undefined;
+  /** The fields the catch-all leaves out (`{ exclude }`). */
+  excludes: ReadonlySet<string>;
+  isCatchAll: boolean;
+  store: SessionStore | undefined;
+  overflow: SessionStore | undefined;
+  cookie: ResolvedCookieOptions;
+  idleTimeout: number;
+  absoluteTimeout: number;
+  touchAfter: number;
+}
+
+/** Options after defaults and validation: the only form the engine sees. */
+export interface ResolvedOptions {
+  sealer: Sealer;
+  partitions: ResolvedPartition[];
+  saveUninitialized: boolean;
+  compress: boolean;
+  storeTimeout: number;
+  limits: (req: IncomingMessage) => Partial<CookieLimits> | undefined;
+  shrinkers: ShrinkerRegistration[];
+  onShrink: ((event: ShrinkEvent) => void) | undefined;
+  logger: SessionLogger;
+}

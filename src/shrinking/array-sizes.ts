@@ -1,0 +1,107 @@
+/**
+ * Sizes of an array of primitives, kept so that a shrinker dropping elements (`list.slice(1)`,
+ * `list.slice(0, -1)`, `list.filter(...)`) costs no serialization: the new array is matched,
+ * element by element (`===`), against a private copy of the old one, whose element sizes are known.
+ * Only primitives are cached: equal primitives always serialize alike, objects may be mutated.
+ */
+export interface ArraySizes {
+  /** Private copy of the elements: never mutated, never handed out. */
+  readonly items: readonly unknown[];
+  /** `prefix[i]`: bytes of `items[0..i)`, each serialized as an array element. */
+  readonly prefix: Float64Array;
+  /** The current array is `items[start..end)`. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Bytes of the JSON of the array that `sizes` describe. */
+export function arrayBytes(sizes: ArraySizes): number {
+  const count = sizes.end - sizes.start;
+  return count === 0 ? 2 : 2 + sizes.prefix[sizes.end]! - sizes.prefix[sizes.start]! + count - 1;
+}
+
+/**
+ * Sizes of `next`, reusing `previous` (the sizes of the value it replaces) when `next` holds a
+ * subsequence of its elements; `undefined` when `next` cannot be cached (an element that is not a
+ * primitive, an own `toJSON`): the caller then serializes it whole.
+ */
+export function measureArray(
+  next: readonly unknown[],
+  previous: ArraySizes | undefined,
+): ArraySizes | undefined {
+  if (typeof (next as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  if (previous !== undefined) {
+    const reused = matchWindow(previous, next) ?? matchSubsequence(previous, next);
+    if (reused !== undefined) return reused;
+  }
+  return build(next);
+}
+
+/** `next` as a contiguous run at the start or the end of `previous`: no allocation but the result. */
+function matchWindow(previous: ArraySizes, next: readonly unknown[]): ArraySizes | undefined {
+  const length = next.length;
+  const available = previous.end - previous.start;
+  if (length > available) return undefined;
+  for (const offset of length === available ? [0] : [available - length, 0]) {
+    const start = previous.start + offset;
+    if (sameRun(previous.items, start, next)) {
+      return { items: previous.items, prefix: previous.prefix, start, end: start + length };
+    }
+  }
+  return undefined;
+}
+
+function sameRun(items: readonly unknown[], start: number, next: readonly unknown[]): boolean {
+  for (let i = 0; i < next.length; i++) {
+    if (items[start + i] !== next[i]) return false;
+  }
+  return true;
+}
+
+/** `next` as any subsequence of `previous` (greedy match): sizes copied, nothing serialized. */
+function matchSubsequence(previous: ArraySizes, next: readonly unknown[]): ArraySizes | undefined {
+  const { items, prefix, end } = previous;
+  const copy = new Array<unknown>(next.length);
+  const nextPrefix = new Float64Array(next.length + 1);
+  let j = previous.start;
+  for (let i = 0; i < next.length; i++) {
+    const element = next[i];
+    while (j < end && items[j] !== element) j++;
+    if (j === end) return undefined;
+    copy[i] = element;
+    nextPrefix[i + 1] = nextPrefix[i]! + prefix[j + 1]! - prefix[j]!;
+    j++;
+  }
+  return { items: copy, prefix: nextPrefix, start: 0, end: next.length };
+}
+
+function build(next: readonly unknown[]): ArraySizes | undefined {
+  const copy = new Array<unknown>(next.length);
+  const prefix = new Float64Array(next.length + 1);
+  for (let i = 0; i < next.length; i++) {
+    const element = next[i];
+    const bytes = elementBytes(element);
+    if (bytes === undefined) return undefined;
+    copy[i] = element;
+    prefix[i + 1] = prefix[i]! + bytes;
+  }
+  return { items: copy, prefix, start: 0, end: next.length };
+}
+
+/** Bytes of a primitive as an array element (`undefined` and holes are `null`); `undefined` if not cacheable. */
+function elementBytes(element: unknown): number | undefined {
+  switch (typeof element) {
+    case 'string':
+      return Buffer.byteLength(JSON.stringify(element));
+    case 'number':
+      return JSON.stringify(element).length; // digits, or `null` for NaN and ±Infinity: ASCII
+    case 'boolean':
+      return element ? 4 : 5;
+    case 'undefined':
+      return 4;
+    case 'object':
+      return element === null ? 4 : undefined;
+    default:
+      return undefined; // bigint (JSON throws), symbol, function: left to JSON.stringify
+  }
+}

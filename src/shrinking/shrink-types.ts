@@ -1,0 +1,32 @@
+/** What a shrinker is told besides the value it shrinks. */
+export interface ShrinkContext {
+  /** `true` in phase 3: the last chance before keys are removed. */
+  last: boolean;
+  /** The partition's data being shrunk (read only). */
+  session: Readonly<Record<string, unknown>>;
+}
+
+/** A shrinker returns the key's new value (or a Promise of it); `undefined` removes the key. */
+export type ShrinkFunction = (value: any, ctx: ShrinkContext) => unknown;
+
+/** A shrink policy registered without decorators (the Express middleware). */
+export interface ShrinkerRegistration {
+  key: string;
+  /** Lowest = least important, shrunk first. Default 0. */
+  priority?: number;
+  shrink: ShrinkFunction;
+}
+
+/** Sent to `onShrink` once for each partition that had to be shrunk, per response. */
+export interface ShrinkEvent {
+  cookieName: string;
+  userAgent: string | undefined;
+  /** The partition's cookies (name + value, summed) as the unshrunk data would have sealed. */
+  bytesBefore: number;
+  /** The partition's cookies (name + value, summed) as written (0 when deleted). */
+  bytesAfter: number;
+  /** Keys a shrinker changed, each once, in the order first seen. */
+  shrunkKeys: string[];
+  /** Keys removed by any phase, each once, in the order first seen. */
+  removedKeys: string[];
+}

@@ -1,0 +1,120 @@
+import { arrayBytes, measureArray, type ArraySizes } from './array-sizes.js';
+import { jsonValueBytes, keyPrefixBytes, objectBytes } from './json-size.js';
+
+interface Entry {
+  value: unknown;
+  /** Bytes of `"key":`. */
+  readonly prefixBytes: number;
+  /** Bytes of `"key":value`; 0 where JSON drops the entry (a function, `undefined`). */
+  bytes: number;
+  /** Element sizes when the value is an array of primitives. */
+  array: ArraySizes | undefined;
+}
+
+/**
+ * The shallow copy of a partition's data being shrunk, with the byte length of its JSON kept up to
+ * date entry by entry: a change re-measures only the value that changed.
+ *
+ * Values are assumed not to be mutated in place (shrinkers return new values); a shrinker that
+ * mutates and returns the same object is still measured exactly.
+ */
+export class SizedCandidate {
+  /** The working copy: only own enumerable string keys of the source, `__proto__` as an own key. */
+  readonly data: Record<string, unknown> = {};
+  private readonly entries = new Map<string, Entry>();
+  private entriesBytes = 0;
+  private visibleEntries = 0;
+  private frozen: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(source: Record<string, unknown>) {
+    for (const key of Object.keys(source)) {
+      const value = source[key];
+      const valueBytes = jsonValueBytes(value);
+      const prefixBytes = keyPrefixBytes(key);
+      const bytes = valueBytes === undefined ? 0 : prefixBytes + valueBytes;
+      this.entries.set(key, { value, prefixBytes, bytes, array: undefined });
+      this.count(bytes, +1);
+      setOwn(this.data, key, value);
+    }
+  }
+
+  /** `Buffer.byteLength(JSON.stringify(this.data))`. */
+  get jsonBytes(): number {
+    return objectBytes(this.entriesBytes, this.visibleEntries);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Bytes of `"key":value` for a present key. */
+  entryBytes(key: string): number {
+    return this.entries.get(key)?.bytes ?? 0;
+  }
+
+  /** A frozen shallow copy of the data, for `ShrinkContext.session`; rebuilt only after a change. */
+  snapshot(): Readonly<Record<string, unknown>> {
+    this.frozen ??= Object.freeze({ ...this.data });
+    return this.frozen;
+  }
+
+  /**
+   * Replaces a present key's value if that makes its entry smaller, and says whether it did. A value
+   * that is not smaller is not taken. Throws (changing nothing) if the value cannot be serialized.
+   */
+  offer(key: string, value: unknown): boolean {
+    const entry = this.entries.get(key)!;
+    const array = Array.isArray(value) ? measureArray(value, entry.array) : undefined;
+    const valueBytes = array !== undefined ? arrayBytes(array) : jsonValueBytes(value);
+    const bytes = valueBytes === undefined ? 0 : entry.prefixBytes + valueBytes;
+    const smaller = bytes < entry.bytes;
+    // The same object back may have been mutated in place: it is the value either way, so record
+    // what it measures now (it only counts as shrunk if smaller).
+    const sameObject = value === entry.value && typeof value === 'object' && value !== null;
+    if (smaller || sameObject) {
+      this.count(entry.bytes, -1);
+      this.count(bytes, +1);
+      entry.bytes = bytes;
+      entry.array = array;
+      if (value !== entry.value) {
+        entry.value = value;
+        setOwn(this.data, key, value);
+        this.frozen = undefined;
+      }
+    }
+    return smaller;
+  }
+
+  remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.count(entry.bytes, -1);
+    this.entries.delete(key);
+    delete this.data[key];
+    this.frozen = undefined;
+  }
+
+  private count(bytes: number, sign: 1 | -1): void {
+    if (bytes === 0) return;
+    this.entriesBytes += sign * bytes;
+    this.visibleEntries += sign;
+  }
+}
+
+/** `target[key] = value` as an own data property, even for `__proto__` (never a prototype change). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+}
