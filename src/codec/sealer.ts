@@ -27,6 +27,9 @@ export function base64urlLength(bytes: number): number {
 function decode(sealed: string, minBytes: number): Buffer | undefined {
   if (!BASE64URL.test(sealed) || sealed.length % 4 === 1) return undefined;
   const bytes = Buffer.from(sealed, 'base64url');
+  // Only the canonical spelling: a last character whose unused low bits differ decodes to
+  // the same bytes, and would let a changed cookie value read as the original.
+  if (bytes.toString('base64url') !== sealed) return undefined;
   return bytes.length >= minBytes ? bytes : undefined;
 }
 

@@ -95,10 +95,15 @@ function resolveSecrets(secret: unknown): string[] {
   return list as string[];
 }
 
+/** A bad value as the user wrote it (JSON.stringify would show NaN and Infinity as null). */
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
 function seconds(option: string, value: unknown, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw fail(option, `is ${JSON.stringify(value)}`, `Use a number ${allowZero ? 'of 0 or more' : 'above 0'}.`);
+    throw fail(option, `is ${shown(value)}`, `Use a number ${allowZero ? 'of 0 or more' : 'above 0'}.`);
   }
   return value;
 }
@@ -116,7 +121,7 @@ function resolveLimitsOption(limits: ChunkedSessionOptions['limits']): ResolvedO
     if (value === undefined) continue;
     const ok = key === 'countsAttributes' ? typeof value === 'boolean' : Number.isInteger(value) && (value as number) > 0;
     if (!ok) {
-      throw fail(`limits.${key}`, `is ${JSON.stringify(value)}`, key === 'countsAttributes' ? 'Use true or false.' : 'Use a whole number above 0.');
+      throw fail(`limits.${key}`, `is ${shown(value)}`, key === 'countsAttributes' ? 'Use true or false.' : 'Use a whole number above 0.');
     }
   }
   const fixed = { ...limits };
@@ -137,7 +142,8 @@ function resolvePartition(
   if (!p || typeof p !== 'object') throw fail(at, 'is not an object', 'Give `{ cookieName, fields }`.');
   const name = p.cookieName;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
-    throw fail(`${at}.cookieName`, `is ${JSON.stringify(name)}`, 'Use letters, digits and `-_.` only (a cookie-name token).');
+    // Without `sessions`, the name came from the top-level `cookieName` option.
+    throw fail(options.sessions ? `${at}.cookieName` : 'cookieName', `is ${JSON.stringify(name)}`, 'Use letters, digits and `-_.` only (a cookie-name token).');
   }
   const fields = p.fields ?? 'auto';
   let claims: Set<string> | undefined;

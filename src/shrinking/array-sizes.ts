@@ -37,22 +37,24 @@ export function measureArray(
   return build(next);
 }
 
-/** `next` as a contiguous run at the start or the end of `previous`: no allocation but the result. */
+/**
+ * `next` as a contiguous run at the end (`slice(k)`) or the start (`slice(0, -k)`) of `previous`:
+ * one comparison per element, no allocation but the result.
+ */
 function matchWindow(previous: ArraySizes, next: readonly unknown[]): ArraySizes | undefined {
   const length = next.length;
   const available = previous.end - previous.start;
   if (length > available) return undefined;
-  for (const offset of length === available ? [0] : [available - length, 0]) {
-    const start = previous.start + offset;
-    if (sameRun(previous.items, start, next)) {
-      return { items: previous.items, prefix: previous.prefix, start, end: start + length };
-    }
+  let start = previous.end - length;
+  if (!sameRun(previous.items, start, next)) {
+    start = previous.start;
+    if (length === available || !sameRun(previous.items, start, next)) return undefined;
   }
-  return undefined;
+  return { items: previous.items, prefix: previous.prefix, start, end: start + length };
 }
 
 function sameRun(items: readonly unknown[], start: number, next: readonly unknown[]): boolean {
-  for (let i = 0; i < next.length; i++) {
+  for (let i = 0, length = next.length; i < length; i++) {
     if (items[start + i] !== next[i]) return false;
   }
   return true;
@@ -61,14 +63,14 @@ function sameRun(items: readonly unknown[], start: number, next: readonly unknow
 /** `next` as any subsequence of `previous` (greedy match): sizes copied, nothing serialized. */
 function matchSubsequence(previous: ArraySizes, next: readonly unknown[]): ArraySizes | undefined {
   const { items, prefix, end } = previous;
-  const copy = new Array<unknown>(next.length);
+  const copy: unknown[] = []; // packed (not holey) elements: the fastest to compare
   const nextPrefix = new Float64Array(next.length + 1);
   let j = previous.start;
   for (let i = 0; i < next.length; i++) {
     const element = next[i];
     while (j < end && items[j] !== element) j++;
     if (j === end) return undefined;
-    copy[i] = element;
+    copy.push(element);
     nextPrefix[i + 1] = nextPrefix[i]! + prefix[j + 1]! - prefix[j]!;
     j++;
   }
@@ -76,13 +78,13 @@ function matchSubsequence(previous: ArraySizes, next: readonly unknown[]): Array
 }
 
 function build(next: readonly unknown[]): ArraySizes | undefined {
-  const copy = new Array<unknown>(next.length);
+  const copy: unknown[] = [];
   const prefix = new Float64Array(next.length + 1);
   for (let i = 0; i < next.length; i++) {
     const element = next[i];
     const bytes = elementBytes(element);
     if (bytes === undefined) return undefined;
-    copy[i] = element;
+    copy.push(element);
     prefix[i + 1] = prefix[i]! + bytes;
   }
   return { items: copy, prefix, start: 0, end: next.length };

@@ -29,7 +29,7 @@ import {
   orderShrinkers,
   type OrderedShrinker,
 } from './shrink-order.js';
-import type { ShrinkerRegistration } from './shrink-types.js';
+import type { ShrinkContext, ShrinkerRegistration } from './shrink-types.js';
 import { SizedCandidate } from './sized-candidate.js';
 
 export { jsonByteLength } from './json-size.js';
@@ -80,24 +80,46 @@ export async function shrinkPartition(request: ShrinkRequest): Promise<ShrinkRes
     removedKeys.add(key);
   };
 
-  /** One shrinker call; whether it changed the data (smaller value or key removed). */
-  const step = async (shrinker: OrderedShrinker, last: boolean): Promise<boolean> => {
-    const { key } = shrinker;
+  const failed = (key: string, error: unknown): false => {
+    request.onShrinkerError?.(key, error);
+    return false;
+  };
+  /** Takes a shrinker's value; whether that changed the data (smaller value or key removed). */
+  const apply = (key: string, value: unknown): boolean => {
+    if (value === undefined) {
+      remove(key);
+      return true;
+    }
     let accepted: boolean;
     try {
-      let value = shrinker.shrink(candidate.data[key], { last, session: candidate.snapshot() });
-      if (isThenable(value)) value = await value; // sync shrinkers cost no microtask
-      if (value === undefined) {
-        remove(key);
-        return true;
-      }
       accepted = candidate.offer(key, value);
     } catch (error) {
-      request.onShrinkerError?.(key, error);
-      return false;
+      return failed(key, error); // a value JSON cannot serialize
     }
     if (accepted) shrunkKeys.add(key);
     return accepted;
+  };
+  /** One shrinker call. Synchronous for synchronous shrinkers: a step costs no promise then. */
+  const step = (shrinker: OrderedShrinker, last: boolean): boolean | Promise<boolean> => {
+    const { key } = shrinker;
+    let value: unknown;
+    try {
+      // `session` is built on first read: most shrinkers only look at their value.
+      const context: ShrinkContext = {
+        last,
+        get session() {
+          return candidate.snapshot();
+        },
+      };
+      value = shrinker.shrink(candidate.data[key], context);
+    } catch (error) {
+      return failed(key, error);
+    }
+    if (!isThenable(value)) return apply(key, value);
+    return Promise.resolve(value).then(
+      (resolved) => apply(key, resolved),
+      (error: unknown) => failed(key, error),
+    );
   };
 
   if (fitsNow()) return done(true);
@@ -107,7 +129,10 @@ export async function shrinkPartition(request: ShrinkRequest): Promise<ShrinkRes
   for (let progress = true; progress;) {
     progress = false;
     for (const shrinker of ordered) {
-      if (!candidate.has(shrinker.key) || !(await step(shrinker, false))) continue;
+      if (!candidate.has(shrinker.key)) continue; // removed by an earlier step
+      let changed = step(shrinker, false);
+      if (typeof changed !== 'boolean') changed = await changed;
+      if (!changed) continue;
       progress = true;
       if (fitsNow()) return done(true);
     }
@@ -128,7 +153,10 @@ export async function shrinkPartition(request: ShrinkRequest): Promise<ShrinkRes
 
   // Phase 3: one last pass of shrinkers, `last: true`.
   for (const shrinker of ordered) {
-    if (candidate.has(shrinker.key) && (await step(shrinker, true)) && fitsNow()) return done(true);
+    if (!candidate.has(shrinker.key)) continue;
+    let changed = step(shrinker, true);
+    if (typeof changed !== 'boolean') changed = await changed;
+    if (changed && fitsNow()) return done(true);
   }
 
   // Phase 4: the remaining keys, lowest priority first.

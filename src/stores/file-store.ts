@@ -321,7 +321,10 @@ export class FileStore implements SessionStore {
       throw this.unavailable('cannot use', error);
     }
     if (!stat.isDirectory()) {
-      throw this.unavailable('cannot use', new Error('it is not a directory (or is a symbolic link)'));
+      throw this.unavailable(
+        'cannot use',
+        new Error('it is not a directory (or is a symbolic link)'),
+      );
     }
     const uid = process.getuid?.();
     if (uid !== undefined && stat.uid !== uid) {

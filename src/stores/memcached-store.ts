@@ -20,11 +20,13 @@ const MAX_RELATIVE_EXPIRY = 60 * 60 * 24 * 30;
  * reads as empty), keeps at most 1 MB per item by default, and cannot list its keys: this store
  * has no `ids()` and no `prune()` (Memcached expires records itself).
  *
- * When Memcached goes away, memjs fails each command once its connection attempt fails or
- * times out (`conntimeout`, default twice `timeout`), after `retries` more attempts
- * (default 2, `retry_delay` 0.2 s apart); it does not queue commands, and it reconnects on the
- * next command once Memcached answers again (with `failover: true` and several servers, a
- * failed server is skipped for `failoverTime` seconds). Suggested client settings:
+ * When Memcached goes away, memjs does not queue commands: each one fails once its connection
+ * attempt is refused or times out (`conntimeout`, default twice `timeout`; a reply is awaited
+ * `timeout` seconds, default 0.5), after `retries` attempts in all (default 2, `retry_delay`
+ * 0.2 s apart). Once Memcached answers again the next command reconnects by itself — with every
+ * record gone if the server restarted (it keeps nothing on disk): those sessions read as empty.
+ * With `failover: true` and several servers, a failed server is skipped for `failoverTime`
+ * seconds. Suggested client settings, so a command fails within about a second:
  * `memjs.Client.create(servers, { timeout: 0.5, conntimeout: 1, retries: 1, keepAlive: true })`;
  * the library's `storeTimeout` fails a request that waits longer.
  */

@@ -34,7 +34,8 @@ export interface RedisStoreOptions {
  * (`enableOfflineQueue: false` needs the client connected before the first request: use
  * `lazyConnect: true` and `await client.connect()` at start-up, or wait for its `ready` event.)
  * Listen for the client's `error` event (ioredis logs unhandled ones) and leave `retryStrategy`
- * at its default so the client reconnects by itself when Redis returns.
+ * at its default so the client reconnects by itself when Redis returns. A Redis that restarts
+ * without persistence comes back empty: its sessions then read as empty.
  */
 export class RedisStore implements SessionStore {
   readonly client: Redis | Cluster;

@@ -19,7 +19,9 @@ afterAll(async () => {
 });
 
 /** A store in a folder that does not exist yet (the store creates it). */
-async function freshStore(options: { mode?: number } = {}): Promise<{ store: FileStore; dir: string }> {
+async function freshStore(
+  options: { mode?: number } = {},
+): Promise<{ store: FileStore; dir: string }> {
   const parent = join(root, randomId());
   await mkdir(parent);
   const dir = join(parent, 'sessions');
@@ -212,7 +214,10 @@ describe('FileStore', () => {
     const { store, dir } = await freshStore();
     const id = randomId();
     await store.set(id, { a: 1 }, 60);
-    await writeFile(join(dir, 'bad id.json'), JSON.stringify({ expires: Date.now() + 60_000, data: {} }));
+    await writeFile(
+      join(dir, 'bad id.json'),
+      JSON.stringify({ expires: Date.now() + 60_000, data: {} }),
+    );
     const ids: string[] = [];
     for await (const each of store.ids()) ids.push(each);
     expect(ids).toEqual([id]);

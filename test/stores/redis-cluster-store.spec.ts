@@ -40,11 +40,16 @@ async function freePorts(): Promise<number[]> {
     if ((await portIsFree(port)) && (await portIsFree(port + 10000))) ports.push(port);
     port++;
   }
-  if (ports.length < 3) throw new Error('no three free ports for a Redis Cluster between 7101 and 9000');
+  if (ports.length < 3)
+    throw new Error('no three free ports for a Redis Cluster between 7101 and 9000');
   return ports;
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
@@ -89,9 +94,12 @@ async function startCluster(): Promise<TestCluster> {
     await run(
       'redis-cli',
       [
-        '--cluster', 'create',
+        '--cluster',
+        'create',
         ...ports.map((port) => `${HOST}:${port}`),
-        '--cluster-replicas', '0', '--cluster-yes',
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
       ],
       { timeout: 30_000 },
     );

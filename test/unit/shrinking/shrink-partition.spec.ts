@@ -49,7 +49,7 @@ describe('shrinkPartition', () => {
   it('returns an untouched copy at once when the data already fits', async () => {
     const data = { a: 'x'.repeat(10), b: [1, 2, 3] };
     const shrink = jest.fn(() => undefined);
-    const fits = jest.fn(() => true);
+    const fits = jest.fn((_bytes: number, _candidate: Record<string, unknown>) => true);
     const result = await shrinkPartition({ data, shrinkers: [{ key: 'a', shrink }], fits });
     expect(result).toEqual({
       data,

@@ -1,0 +1,242 @@
+// Micro-benchmarks in one process: seal + open per size and mode beside the floor and the peers,
+// and shrinking a 64 KB session through the engine's real save path.
+// Run: node bench/micro.mjs [--quick]   (prints one JSON object on stdout)
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sealData, unsealData } from 'iron-session';
+import cookieSignature from 'cookie-signature';
+import { createSealer } from '../dist/esm/codec/sealer.js';
+import { decodeEnvelope, encodeEnvelope } from '../dist/esm/codec/envelope.js';
+import { joinChunks, planChunks, splitChunks } from '../dist/esm/chunking/chunks.js';
+import { browserLimits } from '../dist/esm/limits/browser-limits.js';
+import { resolveOptions } from '../dist/esm/options/resolve-options.js';
+import { loadSession } from '../dist/esm/core/load-session.js';
+import { commitSession } from '../dist/esm/core/commit-session.js';
+import { PAYLOADS, SIZES, makeBigSession } from './payloads.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const SAMPLES = QUICK ? 5 : 15;
+const SAMPLE_MS = QUICK ? 15 : 40;
+const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+const CHROME_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+const NAME = 'session';
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Iterations that take about `ms` (at least 1). */
+async function calibrate(fn, ms) {
+  let n = 1;
+  for (let guard = 0; guard < 30; guard++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await fn();
+    const took = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (took >= ms / 4) return Math.max(1, Math.round((n * ms) / took));
+    n *= 4;
+  }
+  return n;
+}
+
+/** µs per call of each candidate: samples interleaved round-robin, median of the samples. */
+async function compare(candidates) {
+  const names = Object.keys(candidates);
+  const sync = {};
+  for (const name of names) {
+    const fn = candidates[name];
+    const probe = fn();
+    sync[name] = !(probe && typeof probe.then === 'function');
+    if (!sync[name]) await probe;
+  }
+  const iterations = {};
+  for (const name of names) iterations[name] = await calibrate(candidates[name], SAMPLE_MS);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  for (let s = 0; s < SAMPLES; s++) {
+    for (const name of names) {
+      const fn = candidates[name];
+      const n = iterations[name];
+      const t0 = process.hrtime.bigint();
+      if (sync[name]) for (let i = 0; i < n; i++) fn();
+      else for (let i = 0; i < n; i++) await fn();
+      samples[name].push(Number(process.hrtime.bigint() - t0) / 1e3 / n);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, median(samples[n])]));
+}
+
+// ---- the floor: the bare work of a sealed session, both ways -------------------------------
+
+const KEY = randomBytes(32);
+
+function floorEncrypt(data) {
+  const json = JSON.stringify(data);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', KEY, iv);
+  const body = cipher.update(Buffer.from(json, 'utf8'));
+  const sealed = Buffer.concat([iv, body, cipher.final(), cipher.getAuthTag()]).toString('base64url');
+  const bytes = Buffer.from(sealed, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', KEY, bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+  const plain = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
+  return JSON.parse(plain.toString('utf8'));
+}
+
+function floorSign(data) {
+  const json = Buffer.from(JSON.stringify(data), 'utf8');
+  const mac = createHmac('sha256', KEY).update(json).digest();
+  const sealed = Buffer.concat([json, mac]).toString('base64url');
+  const bytes = Buffer.from(sealed, 'base64url');
+  const body = bytes.subarray(0, bytes.length - 32);
+  const expected = createHmac('sha256', KEY).update(body).digest();
+  if (!timingSafeEqual(expected, bytes.subarray(bytes.length - 32))) throw new Error('bad mac');
+  return JSON.parse(body.toString('utf8'));
+}
+
+function jsonOnly(data) {
+  return JSON.parse(JSON.stringify(data));
+}
+
+// ---- this library: what the engine does per request -----------------------------------------
+
+/** Seal as `commitSession` + `sealIntoChunks` do, then open as `loadSession` does. */
+function engineRoundTrip(sealer) {
+  const limits = browserLimits(CHROME_UA);
+  const capacity = {
+    maxCookieBytes: limits.maxCookieBytes,
+    countsAttributes: limits.countsAttributes,
+    attributesBytes: '; Path=/; HttpOnly; SameSite=Lax'.length,
+  };
+  const maxTotal = 64 * 1024;
+  return (data) => {
+    const now = Math.floor(Date.now() / 1000);
+    const json = JSON.stringify(data);
+    const plaintext = encodeEnvelope(now, now, json, false, false);
+    const sealed = sealer.seal(NAME, plaintext);
+    const plan = planChunks(NAME, sealed.length, capacity, limits.maxCookies);
+    const chunks = splitChunks(NAME, sealed, plan);
+    const cookies = new Map(chunks.map((c) => [c.name, c.value]));
+    const joined = joinChunks(NAME, cookies, limits.maxCookies, maxTotal);
+    const opened = sealer.open(NAME, joined);
+    const envelope = decodeEnvelope(opened.plaintext);
+    return envelope.data;
+  };
+}
+
+// ---- the peers ---------------------------------------------------------------------------------
+
+async function ironRoundTrip(data) {
+  const sealed = await sealData(data, { password: SECRET, ttl: 0 });
+  return unsealData(sealed, { password: SECRET, ttl: 0 });
+}
+
+function cookieSignatureRoundTrip(data) {
+  const value = Buffer.from(JSON.stringify(data), 'utf8').toString('base64url');
+  const signed = cookieSignature.sign(value, SECRET);
+  const unsigned = cookieSignature.unsign(signed, SECRET);
+  return JSON.parse(Buffer.from(unsigned, 'base64url').toString('utf8'));
+}
+
+// ---- shrinking ---------------------------------------------------------------------------------
+
+/**
+ * A 64 KB session committed through the engine with the default limits of a Chromium request,
+ * one shrinker dropping the oldest entry of a long list (API.md's own example).
+ */
+async function shrinkBenchmark() {
+  const big = makeBigSession();
+  const bigBytes = Buffer.byteLength(JSON.stringify(big));
+  let events = 0;
+  let lastEvent;
+  const options = resolveOptions(
+    {
+      secret: SECRET,
+      shrinkers: [
+        {
+          key: 'recentlyViewed',
+          priority: 0,
+          shrink: (list, { last }) => (last || list.length < 2 ? undefined : list.slice(1)),
+        },
+      ],
+      onShrink: (e) => {
+        events++;
+        lastEvent = e;
+      },
+    },
+    { warn() {}, error(m) { throw new Error(m); } },
+  );
+  const req = { headers: { 'user-agent': CHROME_UA }, socket: {} };
+  const once = async () => {
+    const session = await loadSession(options, req);
+    Object.assign(session.data, big);
+    const t0 = process.hrtime.bigint();
+    const lines = await commitSession(options, session, req, new Set());
+    const us = Number(process.hrtime.bigint() - t0) / 1e3;
+    return { us, lines, session };
+  };
+  const first = await once();
+  // What was written: the pairs as the next Cookie header carries them.
+  const pairs = first.lines.map((l) => l.slice(0, l.indexOf(';')));
+  const cookieHeaderBytes = pairs.join('; ').length;
+  const runs = QUICK ? 20 : 60;
+  const times = [];
+  for (let i = 0; i < 5; i++) await once(); // warm-up
+  for (let i = 0; i < runs; i++) times.push((await once()).us);
+  return {
+    sessionBytes: bigBytes,
+    listLength: big.recentlyViewed.length,
+    keptEntries: first.session.data.recentlyViewed?.length ?? 0,
+    cookies: pairs.length,
+    cookieHeaderBytes,
+    maxTotalBytes: browserLimits(CHROME_UA).maxTotalBytes,
+    shrinkEvents: events,
+    bytesBefore: lastEvent?.bytesBefore,
+    bytesAfter: lastEvent?.bytesAfter,
+    medianMs: median(times) / 1000,
+    maxMs: Math.max(...times) / 1000,
+    runs,
+  };
+}
+
+// ---- run -----------------------------------------------------------------------------------------
+
+async function main() {
+  const encrypt = engineRoundTrip(createSealer([SECRET], 'encrypt'));
+  const sign = engineRoundTrip(createSealer([SECRET], 'sign'));
+  const sizes = [];
+  for (const size of SIZES) {
+    const data = PAYLOADS[size.key];
+    // Every candidate must give the data back: a benchmark of a broken round trip is worthless.
+    const want = JSON.stringify(data);
+    const checks = {
+      json: jsonOnly(data),
+      floorEncrypt: floorEncrypt(data),
+      floorSign: floorSign(data),
+      encrypt: encrypt(data),
+      sign: sign(data),
+      iron: await ironRoundTrip(data),
+      cookieSignature: cookieSignatureRoundTrip(data),
+    };
+    for (const [name, got] of Object.entries(checks)) {
+      if (JSON.stringify(got) !== want) throw new Error(`micro ${name} ${size.key}: round trip lost data`);
+    }
+    const us = await compare({
+      json: () => jsonOnly(data),
+      floorEncrypt: () => floorEncrypt(data),
+      encrypt: () => encrypt(data),
+      floorSign: () => floorSign(data),
+      sign: () => sign(data),
+      iron: () => ironRoundTrip(data),
+      cookieSignature: () => cookieSignatureRoundTrip(data),
+    });
+    sizes.push({ key: size.key, label: size.label, bytes: size.bytes, us });
+  }
+  const shrink = await shrinkBenchmark();
+  process.stdout.write(JSON.stringify({ sizes, shrink, samples: SAMPLES, sampleMs: SAMPLE_MS }) + '\n');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

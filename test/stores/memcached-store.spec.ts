@@ -1,0 +1,175 @@
+import { createConnection, createServer } from 'node:net';
+
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import memjs from 'memjs';
+
+import { ChunkedSessionOptionsError } from '../../src/errors/errors.js';
+import { MemcachedStore } from '../../src/stores/memcached-store.js';
+import { describeWithServer } from '../support/require-server.js';
+import { describeStoreConformance, randomId } from './store-conformance.js';
+
+const HOST = '127.0.0.1';
+const PORT = 11211;
+const quiet = { log: () => undefined };
+
+function connect(
+  port = PORT,
+  options: memjs.ClientOptions & memjs.ServerOptions = {},
+): memjs.Client {
+  return memjs.Client.create(`${HOST}:${port}`, {
+    logger: quiet,
+    timeout: 1,
+    retries: 1,
+    ...options,
+  });
+}
+
+/** The remaining TTL of a key in seconds (-1: none), read with the text protocol's meta get. */
+function memcachedTtl(key: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: HOST, port: PORT });
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      reply += chunk;
+      if (!reply.includes('\r\n')) return;
+      socket.end('quit\r\n');
+      const match = /^HD t(-?\d+)/.exec(reply);
+      resolve(match ? Number(match[1]) : undefined);
+    });
+    socket.write(`mg ${key} t\r\n`);
+  });
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The same client without `touch`, as some memjs-like clients are. */
+function withoutTouch(client: memjs.Client): memjs.Client {
+  return {
+    get: client.get.bind(client),
+    set: client.set.bind(client),
+    delete: client.delete.bind(client),
+  } as unknown as memjs.Client;
+}
+
+await describeWithServer(
+  {
+    name: 'memcached',
+    host: HOST,
+    port: PORT,
+    start: 'memcached -d -u root -l 127.0.0.1 -p 11211',
+  },
+  'MemcachedStore',
+  () => {
+    let client: memjs.Client;
+
+    beforeAll(() => {
+      client = connect();
+    });
+
+    afterAll(() => {
+      client.close();
+    });
+
+    // Memcached counts time in whole seconds: a 1-second TTL can take up to 2 seconds to pass.
+    describeStoreConformance(
+      'MemcachedStore',
+      async () => {
+        const own = connect();
+        return {
+          store: new MemcachedStore({ client: own, prefix: `test:${randomId()}:` }),
+          close: async () => own.close(),
+        };
+      },
+      { touch: true, ids: false, prune: false, expiryWaitMs: 2100 },
+    );
+
+    it('refuses a missing or wrong client, or a bad prefix, naming the option and the fix', () => {
+      const fix =
+        "Pass a memjs client: new MemcachedStore({ client: memjs.Client.create('127.0.0.1:11211') }) with `import memjs from 'memjs'`.";
+      expect(() => new MemcachedStore({} as never)).toThrow(
+        `nestjs-chunked-session: option \`MemcachedStore.client\` is missing. ${fix}`,
+      );
+      expect(() => new MemcachedStore({ client: {} as never })).toThrow(
+        `nestjs-chunked-session: option \`MemcachedStore.client\` is not a memjs client. ${fix}`,
+      );
+      expect(() => new MemcachedStore({ client, prefix: 'with space' })).toThrow(
+        ChunkedSessionOptionsError,
+      );
+      expect(new MemcachedStore({ client }).prefix).toBe('session:');
+    });
+
+    it('keeps one key, prefix + id, holding JSON, with the TTL given; touch renews it', async () => {
+      const prefix = `test:${randomId()}:`;
+      const store = new MemcachedStore({ client, prefix });
+      const id = randomId();
+      await store.set(id, { a: [1, 'é'] }, 60);
+      expect((await client.get(`${prefix}${id}`)).value?.toString('utf8')).toBe('{"a":[1,"é"]}');
+      expect(await memcachedTtl(`${prefix}${id}`)).toBeGreaterThanOrEqual(58);
+      expect(await memcachedTtl(`${prefix}${id}`)).toBeLessThanOrEqual(60);
+      await store.touch(id, 3600);
+      expect(await memcachedTtl(`${prefix}${id}`)).toBeGreaterThan(3590);
+      await store.destroy(id);
+      expect((await client.get(`${prefix}${id}`)).value).toBeNull();
+    });
+
+    it('sends a TTL over 30 days as a Unix time, so it is not read as a date in 1970', async () => {
+      const store = new MemcachedStore({ client, prefix: `test:${randomId()}:` });
+      const id = randomId();
+      const fortyDays = 40 * 24 * 3600;
+      await store.set(id, { long: true }, fortyDays);
+      expect(await store.get(id)).toEqual({ long: true });
+      const ttl = await memcachedTtl(`${store.prefix}${id}`);
+      expect(ttl).toBeGreaterThan(fortyDays - 5);
+      expect(ttl).toBeLessThanOrEqual(fortyDays + 1);
+      await store.destroy(id);
+    });
+
+    it('touches by reading and writing back when the client has no touch', async () => {
+      const store = new MemcachedStore({
+        client: withoutTouch(client),
+        prefix: `test:${randomId()}:`,
+      });
+      const id = randomId();
+      await store.set(id, { via: 'get+set' }, 60);
+      await store.touch(id, 3600);
+      expect(await memcachedTtl(`${store.prefix}${id}`)).toBeGreaterThan(3590);
+      expect(await store.get(id)).toEqual({ via: 'get+set' });
+      const missing = randomId();
+      await store.touch(missing, 3600);
+      expect(await store.get(missing)).toBeUndefined();
+      await store.destroy(id);
+    });
+
+    it('reads a corrupt or foreign value as undefined', async () => {
+      const prefix = `test:${randomId()}:`;
+      const store = new MemcachedStore({ client, prefix });
+      const [torn, list] = [randomId(), randomId()];
+      await client.set(`${prefix}${torn}`, '{"a":', { expires: 60 });
+      await client.set(`${prefix}${list}`, '[1,2]', { expires: 60 });
+      expect(await store.get(torn)).toBeUndefined();
+      expect(await store.get(list)).toBeUndefined();
+    });
+
+    it('rejects (does not hang) when memcached is unreachable', async () => {
+      const down = connect(await closedPort(), { retries: 0, conntimeout: 1 });
+      try {
+        const store = new MemcachedStore({ client: down });
+        const started = Date.now();
+        await expect(store.get(randomId())).rejects.toThrow(/ECONNREFUSED/);
+        await expect(store.set(randomId(), {}, 60)).rejects.toThrow(/ECONNREFUSED/);
+        expect(Date.now() - started).toBeLessThan(1000);
+      } finally {
+        down.close();
+      }
+    });
+  },
+);
