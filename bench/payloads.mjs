@@ -59,9 +59,10 @@ export function payloadIntact(session, kind) {
 
 /**
  * A 64 KB session for the shrinking benchmark: a user, a small cart, and a long list of recently
- * viewed products (the list a shrinker trims).
+ * viewed products (the list a shrinker trims): their URLs (`urls`, about 60 bytes each), or short
+ * ids (`ids`, 17 bytes each: many more entries for the same size).
  */
-export function makeBigSession(bytes = 64 * 1024) {
+export function makeBigSession(bytes = 64 * 1024, entries = 'urls') {
   const data = {
     user: { id: 4217, name: 'Ada', roles: ['admin'] },
     cart: Array.from({ length: 10 }, (_, i) => item(i)),
@@ -69,7 +70,10 @@ export function makeBigSession(bytes = 64 * 1024) {
   };
   let size = JSON.stringify(data).length;
   for (let i = 0; size < bytes && i < 100_000; i++) {
-    const entry = `product-${String(1_000_000 + i)}`;
+    const entry =
+      entries === 'ids'
+        ? `product-${String(1_000_000 + i)}`
+        : `/products/${['garden', 'kitchen', 'books', 'toys'][i % 4]}/item-${String(1_000_000 + i)}-blue-large`;
     data.recentlyViewed.push(entry);
     size += JSON.stringify(entry).length + 1;
   }

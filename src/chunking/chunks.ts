@@ -110,6 +110,7 @@ export function joinChunks(
   if (count > maxChunks) return undefined;
   const parts = [first.slice(dot + 1)];
   let bytes = parts[0]!.length;
+  if (bytes > maxBytes) return undefined; // a set of one chunk never reaches the loop's check
   for (let i = 1; i < count; i++) {
     const part = cookies.get(chunkName(base, i));
     if (part === undefined) return undefined;

@@ -84,7 +84,8 @@ export async function commitSession(
     await callStore('destroy a record', options.storeTimeout, () => record.store.destroy(record.id));
   }
   for (const update of updates) update();
-  session.destroyed = false;
+  // `destroyed` stays set for the rest of the request: a later commit (the response hooks after
+  // the interceptor's) must not write the emptied session back as a new uninitialized one.
   session.regenerated = false;
   session.touched = false;
   return lines;
@@ -148,12 +149,33 @@ function routeFields(
   return out;
 }
 
-/** A store partition: the fields go to its store, the cookie holds only the sealed id. */
+/**
+ * A store partition: the fields go to its store, the cookie holds only the sealed id.
+ * The id is sealed first: when not even it fits, nothing is written to the store (a record no
+ * cookie points to would only wait for its TTL), the old record goes, and the fields are
+ * dropped from the handler's object, so a later commit of this response does not try again.
+ */
 async function writeStorePartition(ctx: PartitionWriteContext): Promise<Chunk[]> {
-  const { options, state, fields, json, ttl } = ctx;
+  const { options, session, state, fields, json, ttl } = ctx;
   const store = state.partition.store!;
   const name = state.partition.cookieName;
   const id = state.storeId ?? newSessionId();
+  const chunks = sealIntoChunks(
+    options,
+    name,
+    { createdAt: state.createdAt, writtenAt: ctx.now, json: JSON.stringify(id), isStoreId: true },
+    ctx.capacity,
+    ctx.budget,
+  );
+  if (!chunks) {
+    if (state.storeId !== undefined) session.stale.push({ store, id: state.storeId });
+    state.storeId = undefined;
+    for (const key of Object.keys(fields)) delete session.data[key];
+    options.logger.error(
+      `the session cookie "${name}" does not fit even as an id: the request's other cookies fill the budget; its cookies were deleted`,
+    );
+    return [];
+  }
   if (state.storeId === undefined || !state.valid || json !== state.snapshot) {
     await callStore(`set in the store of "${name}"`, options.storeTimeout, () =>
       store.set(id, fields, ttl),
@@ -165,16 +187,5 @@ async function writeStorePartition(ctx: PartitionWriteContext): Promise<Chunk[]>
   }
   state.storeId = id;
   state.snapshot = json;
-  const chunks = sealIntoChunks(
-    options,
-    name,
-    { createdAt: state.createdAt, writtenAt: ctx.now, json: JSON.stringify(id), isStoreId: true },
-    ctx.capacity,
-    ctx.budget,
-  );
-  if (chunks) return chunks;
-  options.logger.error(
-    `the session cookie "${name}" does not fit even as an id: the request's other cookies fill the budget; its cookies were deleted`,
-  );
-  return [];
+  return chunks;
 }

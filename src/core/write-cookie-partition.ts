@@ -66,19 +66,26 @@ export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<
 
   if (!result.fits && partition.overflow) {
     const chunks = await writeOverflow(ctx, newSessionId());
-    report(ctx, { bytesBefore, bytesAfter: chunkBytes(chunks), shrunkKeys: [], removedKeys: [] });
+    // Nothing is removed, unless not even the id fitted (then the data is gone).
+    const removedKeys = chunks.length > 0 ? [] : Object.keys(ctx.fields);
+    report(ctx, { bytesBefore, bytesAfter: chunkBytes(chunks), shrunkKeys: [], removedKeys });
     return chunks;
   }
 
   applyShrunk(ctx, result.data);
-  const chunks = result.fits ? (sealData(ctx, JSON.stringify(result.data)) ?? []) : [];
+  // Shrunk to nothing: an empty session keeps no cookies (as `decide` would on the next commit),
+  // unless it is the catch-all of a `saveUninitialized` session.
+  const keepsEmpty = partition.isCatchAll && options.saveUninitialized;
+  const empty = result.jsonBytes === 2 && !keepsEmpty;
+  const chunks =
+    result.fits && !empty ? (sealData(ctx, JSON.stringify(result.data)) ?? []) : [];
   report(ctx, {
     bytesBefore,
     bytesAfter: chunkBytes(chunks),
     shrunkKeys: result.shrunkKeys,
     removedKeys: result.removedKeys,
   });
-  if (chunks.length === 0) {
+  if (chunks.length === 0 && !(result.fits && empty)) {
     options.logger.error(
       `the session cookie "${name}" does not fit even empty: the request's other cookies fill ` +
         `the budget (${ctx.session.limits.maxCookies} cookies, ${ctx.session.limits.maxTotalBytes} bytes); its cookies were deleted`,
@@ -98,24 +105,37 @@ function sealData(ctx: PartitionWriteContext, json: string): Chunk[] | undefined
   );
 }
 
-/** The data, unshrunk, goes to the overflow store; the cookie keeps only the sealed id. */
+/**
+ * The data, unshrunk, goes to the overflow store; the cookie keeps only the sealed id.
+ * The id is sealed first: when not even it fits, nothing is written to the store, the old
+ * record goes, and the data is dropped (the handler's object shows it, as after shrinking).
+ */
 async function writeOverflow(ctx: PartitionWriteContext, id: string): Promise<Chunk[]> {
-  const store = ctx.state.partition.overflow!;
-  await callStore(
-    `set in the overflow store of "${ctx.state.partition.cookieName}"`,
-    ctx.options.storeTimeout,
-    () => store.set(id, ctx.fields, ctx.ttl),
-  );
-  ctx.state.storeId = id;
-  ctx.state.snapshot = ctx.json;
+  const { options, state } = ctx;
+  const store = state.partition.overflow!;
+  const name = state.partition.cookieName;
   const chunks = sealIntoChunks(
-    ctx.options,
-    ctx.state.partition.cookieName,
-    { createdAt: ctx.state.createdAt, writtenAt: ctx.now, json: JSON.stringify(id), isStoreId: true },
+    options,
+    name,
+    { createdAt: state.createdAt, writtenAt: ctx.now, json: JSON.stringify(id), isStoreId: true },
     ctx.capacity,
     ctx.budget,
   );
-  return chunks ?? [];
+  if (!chunks) {
+    if (state.storeId !== undefined) ctx.session.stale.push({ store, id: state.storeId });
+    state.storeId = undefined;
+    applyShrunk(ctx, {});
+    options.logger.error(
+      `the session cookie "${name}" does not fit even as an id: the request's other cookies fill the budget; its cookies were deleted`,
+    );
+    return [];
+  }
+  await callStore(`set in the overflow store of "${name}"`, options.storeTimeout, () =>
+    store.set(id, ctx.fields, ctx.ttl),
+  );
+  state.storeId = id;
+  state.snapshot = ctx.json;
+  return chunks;
 }
 
 /** What the unshrunk data would have taken in cookies, name and value summed. */

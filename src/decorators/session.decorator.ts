@@ -7,5 +7,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
  */
 export const Session = createParamDecorator((key: string | undefined, ctx: ExecutionContext) => {
   const session = ctx.switchToHttp().getRequest<{ session?: Record<string, unknown> }>().session;
-  return key === undefined ? session : session?.[key];
+  if (key === undefined) return session;
+  // Own fields only: `@Session('constructor')` must not read Object.prototype.
+  return session && Object.prototype.hasOwnProperty.call(session, key) ? session[key] : undefined;
 });

@@ -26,7 +26,10 @@ class CounterController {
   }
 }
 
-@Module({ imports: [ChunkedSessionModule.forRoot({ secret: SECRET })], controllers: [CounterController] })
+@Module({
+  imports: [ChunkedSessionModule.forRoot({ secret: SECRET })],
+  controllers: [CounterController],
+})
 class AppModule {}
 
 describe('smoke', () => {
@@ -45,7 +48,9 @@ describe('smoke', () => {
     expect(read.json).toEqual({ count: 2 });
     expect(read.setCookies).toEqual([]);
     const out = await browser.post('/logout');
-    expect(out.setCookies[0]).toMatch(/^session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax$/);
+    expect(out.setCookies[0]).toMatch(
+      /^session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax$/,
+    );
     expect((await browser.get('/read')).json).toEqual({ count: null });
     expect(await browser.cookies()).toEqual(new Map());
   });

@@ -104,7 +104,7 @@ export async function makeSession(app: FuzzApp, tag: string): Promise<KnownSessi
     csrf: `csrf-${tag}-${'t'.repeat(20)}`,
     user: { id: `user-${tag}`, roles: ['reader', 'writer'] },
     cart: Array.from({ length: 12 }, (_, i) => ({ sku: `${tag}-${i}`, qty: i + 1 })),
-    note: `${tag}:`.padEnd(900, 'n'),
+    note: `${tag}:`.padEnd(1600, 'n'),
     n: 42,
   };
   const res = await app.client.post('/write', data);

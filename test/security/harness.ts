@@ -115,7 +115,11 @@ export function cookiePairs(setCookies: readonly string[]): { name: string; valu
 
 /** The cookies a response sets (not those it deletes), name → value. */
 export function setCookieMap(setCookies: readonly string[]): Map<string, string> {
-  return new Map(cookiePairs(setCookies).filter((c) => c.value !== ''));
+  return new Map(
+    cookiePairs(setCookies)
+      .filter((c) => c.value !== '')
+      .map((c) => [c.name, c.value]),
+  );
 }
 
 /** A `Cookie` header from pairs. */

@@ -263,6 +263,11 @@ export class PrivateRedis {
     readonly dir: string,
   ) {}
 
+  /** The process id of the running server. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   static async create(): Promise<PrivateRedis> {
     const dir = await mkdtemp(join(tmpdir(), 'partitions-redis-'));
     const redis = new PrivateRedis(await freePort(), dir);
@@ -278,7 +283,10 @@ export class PrivateRedis {
     ], { stdio: 'ignore' });
     child.on('error', () => undefined);
     this.child = child;
-    await until(`redis-server on port ${this.port}`, async () => (await this.cli('ping')) === 'PONG');
+    await until(
+      `redis-server on port ${this.port}`,
+      async () => (await this.cli('ping')) === 'PONG',
+    );
   }
 
   /** Saves and stops the server, and waits until the process has exited. */

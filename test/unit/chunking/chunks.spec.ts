@@ -38,7 +38,8 @@ function expectWithin(base: string, sealed: string, plan: ChunkPlan, cap: ChunkC
   const chunks = splitChunks(base, sealed, plan);
   expect(chunks.map((c) => c.name)).toEqual(chunks.map((_, i) => chunkName(base, i)));
   expect(chunks.map((c) => c.value.length)).toEqual(plan.valueLengths);
-  for (const c of chunks) expect(counted(c.name, c.value, cap)).toBeLessThanOrEqual(cap.maxCookieBytes);
+  for (const c of chunks)
+    expect(counted(c.name, c.value, cap)).toBeLessThanOrEqual(cap.maxCookieBytes);
   expect(plan.pairBytes).toBe(chunks.reduce((s, c) => s + c.name.length + 1 + c.value.length, 0));
   // Greedy: every chunk but the last is full (one more character would not fit).
   for (const c of chunks.slice(0, -1)) {
@@ -137,10 +138,15 @@ describe('planChunks', () => {
 describe('joinChunks', () => {
   const sealed = sealedOf(10000);
   const chunks = splitChunks('session', sealed, planChunks('session', sealed.length, MODERN)!);
-  const set = (list: { name: string; value: string }[]) => new Map(list.map((c) => [c.name, c.value]));
+  const set = (list: { name: string; value: string }[]) =>
+    new Map(list.map((c) => [c.name, c.value]));
 
   it('joins a complete set, with other cookies around it', () => {
-    const cookies = set([{ name: 'theme', value: 'dark' }, ...chunks, { name: 'sessionx', value: 'y' }]);
+    const cookies = set([
+      { name: 'theme', value: 'dark' },
+      ...chunks,
+      { name: 'sessionx', value: 'y' },
+    ]);
     expect(joinChunks('session', cookies, 50, 8000 * 4)).toBe(sealed);
   });
 

@@ -45,7 +45,13 @@ describe('envelope', () => {
     const small = encodeEnvelope(CREATED, WRITTEN, '{"a":1}', false, true);
     expect(small[0]).toBe(0);
     expect(small.length).toBe(ENVELOPE_HEADER_BYTES + 7);
-    const big = encodeEnvelope(CREATED, WRITTEN, JSON.stringify({ t: 'x'.repeat(1000) }), false, true);
+    const big = encodeEnvelope(
+      CREATED,
+      WRITTEN,
+      JSON.stringify({ t: 'x'.repeat(1000) }),
+      false,
+      true,
+    );
     expect(big[0]).toBe(1);
     expect(big.length).toBeLessThan(100);
   });

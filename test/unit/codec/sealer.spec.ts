@@ -34,11 +34,21 @@ describe.each(MODES)('sealer (%s)', (mode) => {
   });
 
   it('gives sealedLength exactly, for every size from 0 to 600 and some large ones', () => {
-    const sizes = [...Array.from({ length: 601 }, (_, i) => i), 1023, 1024, 1025, 4096, 9999, 30000];
+    const sizes = [
+      ...Array.from({ length: 601 }, (_, i) => i),
+      1023,
+      1024,
+      1025,
+      4096,
+      9999,
+      30000,
+    ];
     for (const n of sizes) {
       const sealed = sealer.seal('session', Buffer.alloc(n, 7));
       if (sealed.length !== sealer.sealedLength(n)) {
-        throw new Error(`size ${n}: sealed ${sealed.length}, sealedLength ${sealer.sealedLength(n)}`);
+        throw new Error(
+          `size ${n}: sealed ${sealed.length}, sealedLength ${sealer.sealedLength(n)}`,
+        );
       }
     }
   });
@@ -60,7 +70,9 @@ describe.each(MODES)('sealer (%s)', (mode) => {
     const sealed = createSealer([SECRET_B], mode).seal('session', Buffer.from('{"a":1}'));
     expect(sealer.open('session', sealed)).toBeUndefined();
     const otherMode = createSealer([SECRET_A], mode === 'encrypt' ? 'sign' : 'encrypt');
-    expect(sealer.open('session', otherMode.seal('session', Buffer.from('{"a":1}')))).toBeUndefined();
+    expect(
+      sealer.open('session', otherMode.seal('session', Buffer.from('{"a":1}'))),
+    ).toBeUndefined();
   });
 
   it('refuses every single flipped character of a sealed value', () => {
@@ -171,7 +183,10 @@ describe('sign mode', () => {
 });
 
 describe('base64urlLength', () => {
-  it.each([0, 1, 2, 3, 4, 5, 6, 100, 101, 102, 4095])('is the unpadded length for %i bytes', (n) => {
-    expect(base64urlLength(n)).toBe(Buffer.alloc(n).toString('base64url').length);
-  });
+  it.each([0, 1, 2, 3, 4, 5, 6, 100, 101, 102, 4095])(
+    'is the unpadded length for %i bytes',
+    (n) => {
+      expect(base64urlLength(n)).toBe(Buffer.alloc(n).toString('base64url').length);
+    },
+  );
 });

@@ -419,15 +419,16 @@ describe('shrinkPartition', () => {
     expect(result.removedKeys.sort()).toEqual(Object.keys(data).sort());
   });
 
-  it.each<[string, ShrinkerRegistration['shrink']]>([
+  it.each<[string, ShrinkerRegistration['shrink'], unknown]>([
     [
       'throws',
       () => {
         throw new Error('boom');
       },
+      new Error('boom'),
     ],
-    ['rejects', () => Promise.reject(new Error('boom'))],
-    ['returns a BigInt (not serializable)', () => 1n],
+    ['rejects', () => Promise.reject(new Error('boom')), new Error('boom')],
+    ['returns a BigInt (not serializable)', () => 1n, expect.any(TypeError)],
     [
       'returns a cycle (not serializable)',
       () => {
@@ -435,8 +436,9 @@ describe('shrinkPartition', () => {
         cycle.self = cycle;
         return cycle;
       },
+      expect.any(TypeError),
     ],
-  ])('reports a shrinker that %s, keeps the value and goes on', async (_name, shrink) => {
+  ])('reports a shrinker that %s, keeps the value and goes on', async (_name, shrink, error) => {
     const errors: Array<[string, unknown]> = [];
     const result = await shrinkPartition({
       data: { bad: 'keep me', good: 'abcdef' },
@@ -445,7 +447,7 @@ describe('shrinkPartition', () => {
         { key: 'good', shrink: (v: string) => v.slice(1) },
       ],
       fits: under(bytesOf({ bad: 'keep me', good: 'def' })),
-      onShrinkerError: (key, error) => errors.push([key, error]),
+      onShrinkerError: (key, caught) => errors.push([key, caught]),
     });
     expect(result).toEqual({
       data: { bad: 'keep me', good: 'def' },
@@ -454,13 +456,12 @@ describe('shrinkPartition', () => {
       shrunkKeys: ['good'],
       removedKeys: [],
     });
-    expect(errors).toHaveLength(3);
-    expect(errors.every(([key]) => key === 'bad')).toBe(true);
-    if (_name.includes('throw') || _name.includes('reject')) {
-      expect(errors[0]![1]).toEqual(new Error('boom'));
-    } else {
-      expect(errors[0]![1]).toBeInstanceOf(TypeError);
-    }
+    // One error per round: `good` fits after its third step.
+    expect(errors).toEqual([
+      ['bad', error],
+      ['bad', error],
+      ['bad', error],
+    ]);
   });
 
   it('survives a throwing shrinker without onShrinkerError', async () => {

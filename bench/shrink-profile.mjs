@@ -1,0 +1,113 @@
+// Shrinking a 64 KB session to the default 8000-byte cookie budget, the shrink engine alone, in
+// plain Node (not under Jest): API.md's own shrinker dropping the oldest of 2000 recently viewed
+// products, `fits` at 5990 JSON bytes.
+//
+// Run: node bench/shrink-profile.mjs [--engine DIR] [--runs N] [--check]
+//   --engine DIR  a build of src/shrinking (default: compiled now with tsc into a temporary dir)
+//   --runs N      timed runs (default 200) after 30 warm-up runs
+//   --check       also verify every `jsonBytes` given to `fits` against JSON.stringify (slow)
+// Profile: node --cpu-prof --cpu-prof-dir=/tmp/prof bench/shrink-profile.mjs --runs 2000
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? fallback : process.argv[i + 1];
+};
+const RUNS = Number(arg('--runs', 200));
+const CHECK = process.argv.includes('--check');
+const LIMIT = 5990;
+
+function buildEngine() {
+  const root = new URL('..', import.meta.url).pathname;
+  const out = mkdtempSync(join(tmpdir(), 'shrink-engine-'));
+  const files = readdirSync(join(root, 'src/shrinking'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(root, 'src/shrinking', f));
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  const flags = ['--ignoreConfig', '--target', 'ES2022', '--module', 'NodeNext'];
+  flags.push('--moduleResolution', 'NodeNext', '--types', 'node', '--strict', '--skipLibCheck');
+  execFileSync(process.execPath, [tsc, ...flags, '--outDir', out, ...files], { cwd: root });
+  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
+  return out;
+}
+
+const engineDir = resolve(arg('--engine', '') || buildEngine());
+const { shrinkPartition } = await import(pathToFileURL(join(engineDir, 'shrink-partition.js')));
+
+/** ~64 KB of JSON: a user, a small cart, and 2000 recently viewed product URLs (~30 chars). */
+function makeSession() {
+  return {
+    user: { id: 4217, name: 'Ada Lovelace', email: 'ada@example.com', roles: ['admin', 'buyer'] },
+    cart: Array.from({ length: 6 }, (_, i) => ({
+      sku: `SKU-${100000 + i * 7919}`,
+      qty: (i % 5) + 1,
+      price: (i * 37 + 99) / 100,
+    })),
+    locale: 'en-GB',
+    csrf: 'c'.repeat(43),
+    recentlyViewed: Array.from({ length: 2000 }, (_, i) => `https://shop.example/p/${1_000_000 + i}`),
+  };
+}
+
+const shrinkers = [
+  {
+    key: 'recentlyViewed',
+    priority: 0,
+    shrink: (list, { last }) => (last || list.length < 2 ? undefined : list.slice(1)),
+  },
+];
+
+let fitsCalls = 0;
+let mismatches = 0;
+const fits = (jsonBytes, candidate) => {
+  fitsCalls++;
+  if (CHECK && jsonBytes !== Buffer.byteLength(JSON.stringify(candidate))) mismatches++;
+  return jsonBytes <= LIMIT;
+};
+
+const template = JSON.stringify(makeSession());
+// A fresh session each run (parsed, as a request's cookie would be), parsed outside the timing.
+async function once() {
+  const data = JSON.parse(template);
+  const t0 = process.hrtime.bigint();
+  const result = await shrinkPartition({ data, shrinkers, fits });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, result };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const first = await once();
+const expectedBytes = Buffer.byteLength(JSON.stringify(first.result.data));
+if (!first.result.fits || first.result.jsonBytes !== expectedBytes) {
+  throw new Error(`wrong result: ${JSON.stringify({ ...first.result, data: undefined })}`);
+}
+for (let i = 0; i < 30; i++) await once();
+fitsCalls = 0;
+const times = [];
+for (let i = 0; i < RUNS; i++) times.push((await once()).ms);
+const sorted = [...times].sort((a, b) => a - b);
+console.log(
+  JSON.stringify({
+    engine: engineDir,
+    sessionBytes: template.length,
+    listLength: 2000,
+    kept: first.result.data.recentlyViewed.length,
+    jsonBytesAfter: first.result.jsonBytes,
+    fitsCallsPerRun: fitsCalls / RUNS,
+    mismatches: CHECK ? mismatches : 'not checked',
+    runs: RUNS,
+    medianMs: +median(times).toFixed(3),
+    minMs: +sorted[0].toFixed(3),
+    p90Ms: +sorted[Math.floor(RUNS * 0.9)].toFixed(3),
+  }),
+);

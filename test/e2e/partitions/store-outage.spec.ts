@@ -1,0 +1,419 @@
+/**
+ * A store that fails, or does not answer, in the middle of a run: a private redis-server of
+ * this spec's own (the machine's Redis is never stopped) is stopped, frozen and restarted under
+ * a running Nest application and a running Express application. Every affected request answers
+ * 503 (`ERR_SESSION_STORE_UNAVAILABLE`) without touching a cookie, and the same application
+ * instances serve again, with their sessions, once Redis is back.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller, Module, Post, Req, Res } from '@nestjs/common';
+import express from 'express';
+import type { Redis } from 'ioredis';
+
+import {
+  ChunkedSessionModule,
+  chunkedSession,
+  RedisStore,
+  SessionStoreUnavailableError,
+  type ChunkedSessionOptions,
+  type SessionStore,
+} from '../../../src/index.js';
+import { TestBrowser, type BrowserResponse } from '../../support/browser.js';
+import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { describeMissing } from '../../support/require-server.js';
+import {
+  ClockOffset,
+  connectRedis,
+  CountingStore,
+  FieldsController,
+  HOST,
+  PrivateRedis,
+  randomId,
+  SECRET,
+  setCookieNames,
+  until,
+} from './support.js';
+
+const STORE_TIMEOUT = 300;
+const UNAVAILABLE =
+  /^Session store unavailable: (get from|set in|touch in|destroy a record)\b.* failed: .+/;
+
+function partitionedOptions(store: SessionStore): ChunkedSessionOptions {
+  return {
+    secret: SECRET,
+    storeTimeout: STORE_TIMEOUT,
+    sessions: [
+      { cookieName: 'csrf', fields: ['csrfToken'], cookie: { sameSite: 'strict' } },
+      { cookieName: 'sid', fields: ['user', 'roles'], store },
+      { cookieName: 'session', fields: 'auto' },
+    ],
+  };
+}
+
+/** A route that answers by hand (`@Res()`), so only the response hooks can write the session. */
+@Controller()
+class HandWrittenController {
+  @Post('by-hand')
+  byHand(
+    @Req() req: { session: Record<string, unknown>; body: Record<string, unknown> },
+    @Res() res: { status(code: number): { json(body: unknown): void } },
+  ) {
+    Object.assign(req.session, req.body);
+    res.status(200).json({ byHand: true });
+  }
+}
+
+function outageModule(store: SessionStore) {
+  @Module({
+    imports: [ChunkedSessionModule.forRoot(partitionedOptions(store))],
+    controllers: [FieldsController, HandWrittenController],
+  })
+  class OutageModule {}
+  return OutageModule;
+}
+
+interface RunningExpress {
+  url: string;
+  errors: unknown[];
+  close(): Promise<void>;
+}
+
+/** A plain Express application with `chunkedSession()` and an error handler that keeps the errors. */
+async function startExpressApp(store: SessionStore): Promise<RunningExpress> {
+  const app = express();
+  const errors: unknown[] = [];
+  app.use(express.json());
+  app.use(chunkedSession(partitionedOptions(store)));
+  app.get('/read', (req, res) => {
+    res.json({ session: req.session, isNew: req.sessionHandle.isNew });
+  });
+  app.post('/set', (req, res) => {
+    Object.assign(req.session, req.body);
+    res.status(201).json({ ok: true });
+  });
+  app.use(
+    (
+      err: { status?: number; code?: string; message?: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      errors.push(err);
+      res
+        .status(err.status ?? 500)
+        .json({ status: err.status, code: err.code, message: err.message });
+    },
+  );
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${HOST}:${port}`,
+    errors,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The body of Nest's 503 for a store failure, its message checked by pattern. */
+function expectNest503(res: BrowserResponse, what: RegExp): void {
+  expect(res.status).toBe(503);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(res.json).toEqual({
+    statusCode: 503,
+    error: 'Service Unavailable',
+    code: 'ERR_SESSION_STORE_UNAVAILABLE',
+    message: expect.stringMatching(UNAVAILABLE),
+  });
+  expect(res.json.message).toMatch(what);
+  expect(res.setCookies).toEqual([]);
+}
+
+const hasRedisServer =
+  spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0 &&
+  spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0;
+
+const outageTests = () => {
+  let redis: PrivateRedis;
+  let client: Redis;
+  let nest: RunningApp;
+  let plain: RunningExpress;
+  let store: CountingStore;
+  const prefix = `outage:${randomId()}:`;
+
+  /** A browser signed in with a record in Redis (csrf, sid, session), and its Cookie header. */
+  let nestBrowser: TestBrowser;
+  let nestCookies: string;
+  let expressBrowser: TestBrowser;
+  let expressCookies: string;
+  /** A browser whose session has no store record (cookie partitions only). */
+  let cookieOnly: TestBrowser;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.create();
+    client = await connectRedis(redis.port);
+    store = new CountingStore(new RedisStore({ client, prefix }));
+    nest = await startNestApp(outageModule(store));
+    plain = await startExpressApp(store);
+  });
+
+  afterAll(async () => {
+    await nest?.close();
+    await plain?.close();
+    client?.disconnect();
+    await redis?.dispose();
+  });
+
+  it('serves while Redis is up', async () => {
+    nestBrowser = new TestBrowser(nest.url);
+    const signIn = await nestBrowser.post('/set', {
+      csrfToken: 't1',
+      user: { id: 1 },
+      roles: ['admin'],
+      theme: 'dark',
+    });
+    expect(signIn.status).toBe(201);
+    expect(setCookieNames(signIn)).toEqual(['csrf', 'sid', 'session']);
+    nestCookies = await nestBrowser.cookieHeader();
+
+    expressBrowser = new TestBrowser(plain.url);
+    const expressSignIn = await expressBrowser.post('/set', { user: { id: 2 }, theme: 'light' });
+    expect(expressSignIn.status).toBe(201);
+    expect(setCookieNames(expressSignIn)).toEqual(['sid', 'session']);
+    expressCookies = await expressBrowser.cookieHeader();
+
+    cookieOnly = new TestBrowser(nest.url);
+    expect((await cookieOnly.post('/set', { csrfToken: 'c1', theme: 'blue' })).status).toBe(201);
+    expect(store.methods()).toEqual(['set', 'set']);
+    store.take();
+  });
+
+  it('a stopped Redis: 503 naming the store failure, and no cookie changes', async () => {
+    await redis.stop();
+
+    // Loading needs the record.
+    const read = await nestBrowser.get('/read');
+    expectNest503(read, /^Session store unavailable: get from the store of "sid" failed: /);
+    const write = await nestBrowser.post('/set', { theme: 'light', csrfToken: 't2' });
+    expectNest503(write, /get from the store of "sid"/);
+    expect(await nestBrowser.cookieHeader()).toBe(nestCookies);
+
+    // Loading needs no store, but the write does: nothing is written, not even the csrf cookie.
+    const before = await cookieOnly.cookieHeader();
+    const login = await cookieOnly.post('/set', { user: { id: 3 }, csrfToken: 'c2', theme: 'red' });
+    expectNest503(login, /^Session store unavailable: set in the store of "sid" failed: /);
+    expect(await cookieOnly.cookieHeader()).toBe(before);
+
+    // The same through a hand-written @Res() response (the response hooks commit).
+    const byHand = await cookieOnly.post('/by-hand', { user: { id: 3 }, theme: 'red' });
+    expectNest503(byHand, /set in the store of "sid"/);
+    expect(await cookieOnly.cookieHeader()).toBe(before);
+
+    // A request that needs no store at all still works.
+    const cookieOnlyRead = await cookieOnly.get('/read');
+    expect(cookieOnlyRead.status).toBe(200);
+    expect(cookieOnlyRead.json).toEqual({
+      session: { csrfToken: 'c1', theme: 'blue' },
+      isNew: false,
+    });
+  });
+
+  it('a stopped Redis through chunkedSession(): next(err) with status 503 and the code', async () => {
+    plain.errors.length = 0;
+    const read = await expressBrowser.get('/read');
+    expect(read.status).toBe(503);
+    expect(read.setCookies).toEqual([]);
+    expect(plain.errors).toHaveLength(1);
+    const [error] = plain.errors as SessionStoreUnavailableError[];
+    expect(error).toBeInstanceOf(SessionStoreUnavailableError);
+    expect(error!.status).toBe(503);
+    expect(error!.code).toBe('ERR_SESSION_STORE_UNAVAILABLE');
+    expect(error!.message).toMatch(
+      /^Session store unavailable: get from the store of "sid" failed: .+/,
+    );
+    expect(error!.cause).toBeInstanceOf(Error);
+    expect(read.json).toEqual({
+      status: 503,
+      code: 'ERR_SESSION_STORE_UNAVAILABLE',
+      message: error!.message,
+    });
+    expect(await expressBrowser.cookieHeader()).toBe(expressCookies);
+
+    // A failing write: the response hooks hand the error to next(err) as well.
+    plain.errors.length = 0;
+    const fresh = new TestBrowser(plain.url);
+    const write = await fresh.post('/set', { user: { id: 4 }, theme: 'x' });
+    expect(write.status).toBe(503);
+    expect(write.setCookies).toEqual([]);
+    expect(plain.errors).toHaveLength(1);
+    expect(plain.errors[0]).toBeInstanceOf(SessionStoreUnavailableError);
+    expect(plain.errors[0]).toMatchObject({ status: 503, code: 'ERR_SESSION_STORE_UNAVAILABLE' });
+    expect(write.json.message).toMatch(
+      /^Session store unavailable: set in the store of "sid" failed: .+/,
+    );
+    expect(await fresh.cookies()).toEqual(new Map());
+  });
+
+  it('Redis back on the same port: the same applications serve again, sessions intact', async () => {
+    await redis.start();
+    // ioredis reconnects by itself; until it has, requests keep answering 503.
+    const answers: BrowserResponse[] = [];
+    await until('the Nest application to serve again', async () => {
+      answers.push(await nestBrowser.get('/read'));
+      return answers.at(-1)!.status === 200;
+    });
+    for (const waiting of answers.slice(0, -1))
+      expectNest503(waiting, /get from the store of "sid"/);
+    const read = await nestBrowser.get('/read');
+    expect(read.json).toEqual({
+      session: { csrfToken: 't1', user: { id: 1 }, roles: ['admin'], theme: 'dark' },
+      isNew: false,
+    });
+    expect(read.setCookies).toEqual([]);
+    expect(await nestBrowser.cookieHeader()).toBe(nestCookies);
+
+    const expressRead = await expressBrowser.get('/read');
+    expect(expressRead.status).toBe(200);
+    expect(expressRead.json).toEqual({
+      session: { user: { id: 2 }, theme: 'light' },
+      isNew: false,
+    });
+
+    const login = await cookieOnly.post('/set', { user: { id: 3 }, csrfToken: 'c2' });
+    expect(login.status).toBe(201);
+    expect(setCookieNames(login)).toEqual(['csrf', 'sid']);
+    expect((await cookieOnly.get('/read')).json.session).toEqual({
+      csrfToken: 'c2',
+      user: { id: 3 },
+      theme: 'blue',
+    });
+  });
+
+  it('a frozen Redis (SIGSTOP) that never answers: 503 after storeTimeout, then serving again', async () => {
+    const pid = Number(
+      await redis.cli('info', 'server').then((s) => /process_id:(\d+)/.exec(s)![1]),
+    );
+    expect(redis.pid).toBe(pid); // our own child, never the machine's Redis
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const read = await nestBrowser.get('/read');
+      expectNest503(
+        read,
+        new RegExp(
+          `^Session store unavailable: get from the store of "sid" failed: no answer within ${STORE_TIMEOUT} ms \\(storeTimeout\\)$`,
+        ),
+      );
+      expect(await nestBrowser.cookieHeader()).toBe(nestCookies);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const answers: BrowserResponse[] = [];
+    await until('the Nest application to serve again', async () => {
+      answers.push(await nestBrowser.get('/read'));
+      return answers.at(-1)!.status === 200;
+    });
+    for (const waiting of answers.slice(0, -1))
+      expectNest503(waiting, /get from the store of "sid"/);
+    expect(answers.at(-1)!.json.session.user).toEqual({ id: 1 });
+    expect(await nestBrowser.cookieHeader()).toBe(nestCookies);
+  });
+};
+
+if (hasRedisServer) {
+  describe('a store outage in the middle of a run (private redis-server)', outageTests);
+} else {
+  describeMissing(
+    'a store outage in the middle of a run (private redis-server)',
+    "redis-server and redis-cli are not installed (Debian's redis-server package).",
+    outageTests,
+  );
+}
+
+/** A store whose chosen methods never settle; the others go to a MemoryStore-like map. */
+class HangingStore implements SessionStore {
+  readonly hang = new Set<'get' | 'set' | 'destroy' | 'touch'>();
+  private readonly records = new Map<string, Record<string, unknown>>();
+  private readonly never = () => new Promise<never>(() => undefined);
+
+  async get(id: string) {
+    if (this.hang.has('get')) return this.never();
+    return this.records.get(id);
+  }
+  async set(id: string, data: Record<string, unknown>) {
+    if (this.hang.has('set')) return this.never();
+    this.records.set(id, structuredClone(data));
+  }
+  async destroy(id: string) {
+    if (this.hang.has('destroy')) return this.never();
+    this.records.delete(id);
+  }
+  async touch() {
+    if (this.hang.has('touch')) return this.never();
+  }
+}
+
+describe('a store call that never settles', () => {
+  let running: RunningApp;
+  const store = new HangingStore();
+  const clock = new ClockOffset();
+
+  beforeAll(async () => {
+    running = await startNestApp(outageModule(store));
+  });
+  afterAll(async () => {
+    clock.restore();
+    await running?.close();
+  });
+
+  const noAnswer = (what: string) =>
+    new RegExp(
+      `^Session store unavailable: ${what} failed: no answer within ${STORE_TIMEOUT} ms \\(storeTimeout\\)$`,
+    );
+
+  it('answers 503 after storeTimeout instead of hanging, for get, set, destroy and touch', async () => {
+    const browser = new TestBrowser(running.url);
+    expect((await browser.post('/set', { user: { id: 1 }, theme: 't' })).status).toBe(201);
+    const cookies = await browser.cookieHeader();
+
+    store.hang.add('get');
+    expectNest503(await browser.get('/read'), noAnswer('get from the store of "sid"'));
+    expect(await browser.cookieHeader()).toBe(cookies);
+    store.hang.clear();
+
+    store.hang.add('set');
+    expectNest503(
+      await browser.post('/set', { roles: ['x'], theme: 'u' }),
+      noAnswer('set in the store of "sid"'),
+    );
+    expect(await browser.cookieHeader()).toBe(cookies);
+    store.hang.clear();
+
+    store.hang.add('destroy');
+    expectNest503(await browser.post('/destroy'), noAnswer('destroy a record'));
+    expect(await browser.cookieHeader()).toBe(cookies);
+    store.hang.clear();
+
+    // Nothing was half-written: the session is as it was before the failures.
+    const read = await browser.get('/read');
+    expect(read.status).toBe(200);
+    expect(read.json).toEqual({ session: { user: { id: 1 }, theme: 't' }, isNew: false });
+    expect(read.setCookies).toEqual([]);
+
+    // The touch of an unchanged session, once touchAfter (8640 s by default) has passed.
+    clock.install();
+    clock.advance(9000);
+    store.hang.add('touch');
+    expectNest503(await browser.get('/read'), noAnswer('touch in the store of "sid"'));
+    expect(await browser.cookieHeader()).toBe(cookies);
+    store.hang.clear();
+    const touched = await browser.get('/read');
+    expect(touched.status).toBe(200);
+    expect(setCookieNames(touched)).toEqual(['sid', 'session']);
+  });
+});

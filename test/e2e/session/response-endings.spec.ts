@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TestBrowser } from '../../support/browser.js';
+import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { ResponsesAppModule } from '../fixtures/responses.module.js';
+import { CHROME_UA } from '../fixtures/secrets.js';
+
+const COOKIE_LINE = /^session=1\.[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax$/;
+
+describe('the session is written before the headers go out, whichever way the handler ends', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startNestApp(ResponsesAppModule);
+  });
+  afterAll(() => running.close());
+
+  it.each([
+    ['a returned value', 'value', 200, { via: 'value' }],
+    ['a Promise', 'promise', 200, { via: 'promise' }],
+    ['an Observable', 'observable', 200, { via: 'observable' }],
+    [
+      'a delayed Observable (change made when it emits)',
+      'observable-delayed',
+      200,
+      { via: 'observable-delayed' },
+    ],
+    [
+      'a thrown HttpException',
+      'throw',
+      400,
+      { statusCode: 400, message: 'bad on purpose', error: 'Bad Request' },
+    ],
+    [
+      'an HttpException thrown after await',
+      'throw-async',
+      409,
+      { statusCode: 409, message: 'conflict on purpose', error: 'Conflict' },
+    ],
+    ['@Res({ passthrough: true })', 'passthrough', 201, { via: 'passthrough' }],
+    ['@Res() with res.json', 'res-json', 200, { via: 'res-json' }],
+    ['@Res() answering after the interceptor committed', 'res-late', 200, { via: 'res-late' }],
+  ])('%s', async (_, route, status, body) => {
+    const browser = new TestBrowser(running.url);
+    const res = await browser.get(`/end/${route}`);
+    expect(res.status).toBe(status);
+    expect(res.json).toEqual(body);
+    expect(res.setCookies).toHaveLength(1);
+    expect(res.setCookies[0]).toMatch(COOKIE_LINE);
+    expect((await browser.get('/session')).json).toEqual({ data: { via: route }, isNew: false });
+  });
+
+  it.each([
+    ['res.send', 'res-send', 200, 'sent by res.send'],
+    ['res.end', 'res-end', 200, 'ended by res.end'],
+    ['res.writeHead + res.end', 'res-writehead', 202, 'after writeHead'],
+    ['res.write streaming', 'res-write', 200, 'part1-part2-end'],
+  ])('@Res() with %s', async (_, route, status, text) => {
+    const browser = new TestBrowser(running.url);
+    const res = await browser.get(`/end/${route}`);
+    expect(res.status).toBe(status);
+    expect(res.text).toBe(text);
+    expect(res.setCookies).toHaveLength(1);
+    expect(res.setCookies[0]).toMatch(COOKIE_LINE);
+    expect((await browser.get('/session')).json).toEqual({ data: { via: route }, isNew: false });
+  });
+
+  it('keeps the handler headers next to Set-Cookie (passthrough, writeHead)', async () => {
+    const browser = new TestBrowser(running.url);
+    expect((await browser.get('/end/passthrough')).headers.get('x-handler')).toBe('passthrough');
+    const head = await browser.get('/end/res-writehead');
+    expect(head.headers.get('x-handler')).toBe('writeHead');
+    expect(head.headers.get('content-type')).toBe('text/plain');
+  });
+
+  it('sends the head of a streamed response once, with the cookie, and the body in order', async () => {
+    const browser = new TestBrowser(running.url);
+    const res = await browser.get('/end/res-write');
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    expect(res.text).toBe('part1-part2-end');
+  });
+
+  it('lets an exception filter read req.session, and writes what it adds', async () => {
+    const browser = new TestBrowser(running.url);
+    const res = await browser.get('/end/filtered');
+    expect(res.status).toBe(418);
+    expect(res.json).toEqual({ seen: 'filtered' });
+    expect(res.setCookies).toHaveLength(1);
+    expect(res.setCookies[0]).toMatch(COOKIE_LINE);
+    expect((await browser.get('/session')).json).toEqual({
+      data: { via: 'filtered', filtered: true },
+      isNew: false,
+    });
+  });
+
+  it('replaces the chunks the interceptor wrote when a filter then shrinks the session', async () => {
+    const browser = new TestBrowser(running.url, CHROME_UA);
+    const res = await browser.get('/end/shrink-in-filter');
+    expect(res.status).toBe(418);
+    // The interceptor wrote three chunks; the filter's commit replaced each of those lines.
+    expect(res.setCookies).toHaveLength(3);
+    expect(res.setCookies[0]).toMatch(COOKIE_LINE);
+    expect(res.setCookies.slice(1)).toEqual([
+      'session.1=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax',
+      'session.2=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax',
+    ]);
+    expect([...(await browser.cookies()).keys()]).toEqual(['session']);
+    expect((await browser.get('/session')).json).toEqual({ data: { small: true }, isNew: false });
+  });
+
+  it('lets an interceptor read req.session before and after the handler, and writes what it adds', async () => {
+    const browser = new TestBrowser(running.url);
+    await browser.post('/session', { via: 'earlier' });
+    const res = await browser.get('/end/intercepted');
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ handled: true, before: 'earlier', after: 'intercepted' });
+    expect(res.setCookies).toHaveLength(1);
+    expect((await browser.get('/session')).json).toEqual({
+      data: { via: 'intercepted', intercepted: true },
+      isNew: false,
+    });
+  });
+
+  it('sends no Set-Cookie from any ending when the session did not change', async () => {
+    const browser = new TestBrowser(running.url);
+    await browser.get('/end/res-json');
+    for (const route of ['res-json', 'res-write', 'res-writehead', 'throw', 'observable-delayed']) {
+      const res = await browser.get(`/end/${route}`);
+      // Same value as before the request (via was already `route` or is set to it): unchanged
+      // only for the route whose value is already stored.
+      if (route === 'res-json') expect(res.setCookies).toEqual([]);
+      else expect(res.setCookies).toHaveLength(1);
+      const again = await browser.get(`/end/${route}`);
+      expect(again.setCookies).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * docs/FORMAT.md is kept true: a reader and a writer written from that page alone (node:crypto,
+ * nothing of the library's) open the cookies a real application writes, and write cookies it
+ * reads; the page's worked example is checked byte for byte.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { encodeEnvelope } from '../../src/codec/envelope.js';
+import { createSealer } from '../../src/codec/sealer.js';
+import {
+  ChunkedSessionModule,
+  MemoryStore,
+  Session,
+  type ChunkedSessionOptions,
+} from '../../src/index.js';
+import { TestBrowser } from '../support/browser.js';
+import { startNestApp, type RunningApp } from '../support/nest-app.js';
+
+const FORMAT = readFileSync(new URL('../../docs/FORMAT.md', import.meta.url), 'utf8');
+const SECRET = 'a-format-test-secret-that-is-long-enough';
+
+// ---- Written from docs/FORMAT.md -------------------------------------------------------------
+
+type Mode = 'encrypt' | 'sign';
+const INFO: Record<Mode, string> = {
+  encrypt: 'nestjs-chunked-session aes-256-gcm v1',
+  sign: 'nestjs-chunked-session hmac-sha256 v1',
+};
+
+function docKey(secret: string, mode: Mode): { key: Buffer; id: Buffer } {
+  const key = Buffer.from(
+    hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.from('nestjs-chunked-session'), Buffer.from(INFO[mode]), 32),
+  );
+  return { key, id: createHmac('sha256', key).update('key id').digest().subarray(0, 4) };
+}
+
+function docEnvelope(flags: number, createdAt: number, writtenAt: number, body: Buffer): Buffer {
+  const header = Buffer.alloc(9);
+  header[0] = flags;
+  header.writeUInt32BE(createdAt, 1);
+  header.writeUInt32BE(writtenAt, 5);
+  return Buffer.concat([header, body]);
+}
+
+function docParseEnvelope(bytes: Buffer) {
+  const flags = bytes[0]!;
+  const raw = bytes.subarray(9);
+  const body = flags & 1 ? inflateRawSync(raw) : raw;
+  return {
+    flags,
+    createdAt: bytes.readUInt32BE(1),
+    writtenAt: bytes.readUInt32BE(5),
+    value: JSON.parse(body.toString('utf8')) as unknown,
+  };
+}
+
+function docMac(key: Buffer, name: string, signed: Buffer): Buffer {
+  return createHmac('sha256', key)
+    .update(Buffer.concat([Buffer.from(name, 'utf8'), Buffer.from([0]), signed]))
+    .digest();
+}
+
+function docSeal(mode: Mode, secret: string, name: string, envelope: Buffer): string {
+  const { key, id } = docKey(secret, mode);
+  if (mode === 'sign') {
+    const signed = Buffer.concat([Buffer.from([2]), id, envelope]);
+    return Buffer.concat([signed, docMac(key, name, signed)]).toString('base64url');
+  }
+  const header = Buffer.concat([Buffer.from([1]), id]);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.concat([header, Buffer.from(name, 'utf8')]));
+  const body = Buffer.concat([cipher.update(envelope), cipher.final()]);
+  return Buffer.concat([header, iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+function docOpen(mode: Mode, secret: string, name: string, text: string): Buffer {
+  expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
+  const bytes = Buffer.from(text, 'base64url');
+  expect(bytes.toString('base64url')).toBe(text); // the canonical spelling
+  const { key, id } = docKey(secret, mode);
+  expect(bytes.subarray(1, 5)).toEqual(id);
+  if (mode === 'sign') {
+    expect(bytes[0]).toBe(2);
+    const signed = bytes.subarray(0, bytes.length - 32);
+    expect(bytes.subarray(bytes.length - 32)).toEqual(docMac(key, name, signed));
+    return Buffer.from(signed.subarray(5));
+  }
+  expect(bytes[0]).toBe(1);
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(5, 17));
+  decipher.setAAD(Buffer.concat([bytes.subarray(0, 5), Buffer.from(name, 'utf8')]));
+  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+  return Buffer.concat([decipher.update(bytes.subarray(17, bytes.length - 16)), decipher.final()]);
+}
+
+/** The sealed text of the set `name` in `cookies`, checking the chunk rules of section 4. */
+function docJoin(cookies: Map<string, string>, name: string): string {
+  const first = cookies.get(name)!;
+  const match = /^([1-9][0-9]{0,2})\.(.*)$/.exec(first)!;
+  expect(match).not.toBeNull();
+  const k = Number(match[1]);
+  const pieces = [match[2]!];
+  for (let i = 1; i < k; i++) pieces.push(cookies.get(`${name}.${i}`)!);
+  expect(pieces.every((p) => typeof p === 'string')).toBe(true);
+  expect(cookies.has(`${name}.${k}`)).toBe(false);
+  return pieces.join('');
+}
+
+/** Splits sealed text into `k` cookies of the given piece lengths (the last takes the rest). */
+function docSplit(name: string, sealed: string, lengths: number[]): string {
+  const pieces: string[] = [];
+  let at = 0;
+  for (const length of lengths) {
+    pieces.push(sealed.slice(at, at + length));
+    at += length;
+  }
+  pieces.push(sealed.slice(at));
+  return pieces
+    .map((piece, i) => (i === 0 ? `${name}=${pieces.length}.${piece}` : `${name}.${i}=${piece}`))
+    .join('; ');
+}
+
+// ---- An application that writes and reads sessions ---------------------------------------------
+
+@Controller()
+class FormatController {
+  @Get('read')
+  read(@Session() session: Record<string, unknown>) {
+    return session;
+  }
+
+  @Post('write')
+  write(@Session() session: Record<string, unknown>, @Body() body: Record<string, unknown>) {
+    Object.assign(session, body);
+    return { ok: true };
+  }
+}
+
+async function startApp(options: ChunkedSessionOptions): Promise<RunningApp> {
+  @Module({ imports: [ChunkedSessionModule.forRoot(options)], controllers: [FormatController] })
+  class FormatModule {}
+  return startNestApp(FormatModule);
+}
+
+/** name → value of the Set-Cookie lines that set (not delete) a cookie. */
+function setCookies(lines: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of lines) {
+    const [pair] = line.split(';');
+    const eq = pair!.indexOf('=');
+    if (eq > 0 && eq < pair!.length - 1) out.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+  }
+  return out;
+}
+
+const bigData = () => ({
+  cart: Array.from({ length: 60 }, (_, i) => ({ id: `p${String(i).padStart(3, '0')}`, qty: i % 4 })),
+  note: 'é ✓ — non-ASCII survives',
+});
+
+describe('docs/FORMAT.md', () => {
+  it('section 6: the worked example is what the library writes, byte for byte', () => {
+    const cell = (label: string) =>
+      new RegExp(`^\\| ${label} \\| (.*) \\|$`, 'm').exec(FORMAT)![1]!.replace(/[`\s]/g, '');
+    const secret = cell('secret');
+    const created = 1767225600;
+    const data = JSON.stringify({ cart: ['p001'] });
+    expect(FORMAT).toContain(`created and written at \`${created}\``);
+    expect(FORMAT).toContain(`data \`${data}\``);
+
+    const { key, id } = docKey(secret, 'sign');
+    expect(key.toString('hex')).toBe(cell('sign key'));
+    expect(id.toString('hex')).toBe(cell('key id'));
+    const envelope = docEnvelope(0, created, created, Buffer.from(data));
+    expect(envelope.toString('hex')).toBe(cell('envelope'));
+    const signed = Buffer.concat([Buffer.from([2]), id, envelope]);
+    expect(docMac(key, 'session', signed).toString('hex')).toBe(cell('MAC'));
+    expect(signed.length + 32).toBe(63);
+
+    const cookie = /^session=(1\.[A-Za-z0-9_-]+)$/m.exec(FORMAT)![1]!;
+    expect(cookie).toBe(`1.${docSeal('sign', secret, 'session', envelope)}`);
+    // The library, given the same envelope, seals the same bytes.
+    const library = createSealer([secret], 'sign');
+    expect(library.seal('session', encodeEnvelope(created, created, data, false, false))).toBe(
+      cookie.slice(2),
+    );
+
+    const encrypt = docKey(secret, 'encrypt');
+    expect(FORMAT).toContain(`derives the key\n\`${encrypt.key.toString('hex')}\` with key id \`${encrypt.id.toString('hex')}\``);
+    const sealed = createSealer([secret], 'encrypt').seal('session', envelope);
+    expect(`1.${sealed}`.startsWith('1.AWP3HJ')).toBe(true);
+    expect(docOpen('encrypt', secret, 'session', sealed)).toEqual(envelope);
+  });
+
+  for (const mode of ['encrypt', 'sign'] as const) {
+    describe(`protection: '${mode}'`, () => {
+      let app: RunningApp;
+      beforeAll(async () => {
+        // Small cookies, so the session needs several chunks.
+        app = await startApp({ secret: SECRET, protection: mode, limits: { maxCookieBytes: 600 } });
+      });
+      afterAll(() => app.close());
+
+      it('a reader written from the page opens the chunked cookies the app writes', async () => {
+        const browser = new TestBrowser(app.url);
+        const before = Math.floor(Date.now() / 1000);
+        const written = await browser.post('/write', bigData());
+        const after = Math.floor(Date.now() / 1000);
+        const cookies = setCookies(written.setCookies);
+        const k = Number(/^([0-9]+)\./.exec(cookies.get('session')!)![1]);
+        expect(k).toBeGreaterThanOrEqual(4);
+        expect([...cookies.keys()]).toEqual([
+          'session',
+          ...Array.from({ length: k - 1 }, (_, i) => `session.${i + 1}`),
+        ]);
+        const envelope = docParseEnvelope(docOpen(mode, SECRET, 'session', docJoin(cookies, 'session')));
+        expect(envelope.flags).toBe(0);
+        expect(envelope.createdAt).toBe(envelope.writtenAt);
+        expect(envelope.createdAt).toBeGreaterThanOrEqual(before);
+        expect(envelope.createdAt).toBeLessThanOrEqual(after);
+        expect(envelope.value).toEqual(bigData());
+        // Not sealed for another name: the same text does not open as `other`.
+        expect(() => docOpen(mode, SECRET, 'other', docJoin(cookies, 'session'))).toThrow();
+      });
+
+      it('the app reads cookies written from the page, and refuses broken sets', async () => {
+        const now = Math.floor(Date.now() / 1000);
+        const envelope = docEnvelope(0, now - 60, now - 30, Buffer.from(JSON.stringify(bigData())));
+        const sealed = docSeal(mode, SECRET, 'session', envelope);
+        const header = docSplit('session', sealed, [300, 400]);
+        const browser = new TestBrowser(app.url);
+        const read = (cookieHeader: string) => browser.get('/read', { cookieHeader });
+
+        const good = await read(header);
+        expect(good.json).toEqual(bigData());
+        expect(good.setCookies).toEqual([]); // written 30 s ago: not due for a touch
+        // A missing chunk, a stale extra chunk, a changed count, another name: all empty.
+        expect((await read(header.replace(/; session\.1=[^;]*/, ''))).json).toEqual({});
+        expect((await read(`${header}; session.3=AAAA`)).json).toEqual({});
+        expect((await read(header.replace('session=3.', 'session=2.'))).json).toEqual({});
+        expect((await read(docSplit('session', docSeal(mode, SECRET, 'other', envelope), [300, 400]))).json).toEqual({});
+        // Timestamps: idle for longer than idleTimeout (86400 s) reads as empty.
+        const idle = docEnvelope(0, now - 90000, now - 86401, Buffer.from('{"a":1}'));
+        expect((await read(docSplit('session', docSeal(mode, SECRET, 'session', idle), []))).json).toEqual({});
+        const live = docEnvelope(0, now - 90000, now - 86000, Buffer.from('{"a":1}'));
+        expect((await read(docSplit('session', docSeal(mode, SECRET, 'session', live), []))).json).toEqual({ a: 1 });
+        // A spelling that is not canonical (same bytes, other unused low bits): empty.
+        const overhead = mode === 'encrypt' ? 33 : 37;
+        const json = ['{"a":12}', '{"a":123}'].find((j) => (overhead + 9 + j.length) % 3 !== 0)!;
+        const odd = docEnvelope(0, now, now, Buffer.from(json));
+        const text = docSeal(mode, SECRET, 'session', odd);
+        expect(text.length % 4).not.toBe(0); // the last character has unused bits
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+        const twin = text.slice(0, -1) + alphabet[alphabet.indexOf(text.at(-1)!) ^ 1];
+        expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(text, 'base64url'));
+        expect((await read(docSplit('session', text, []))).json).toEqual(JSON.parse(json));
+        expect((await read(docSplit('session', twin, []))).json).toEqual({});
+        // An unknown flag bit: empty.
+        const flagged = docEnvelope(4, now, now, Buffer.from('{"a":1}'));
+        expect((await read(docSplit('session', docSeal(mode, SECRET, 'session', flagged), []))).json).toEqual({});
+      });
+    });
+  }
+
+  describe('store partitions and compression', () => {
+    let app: RunningApp;
+    const store = new MemoryStore();
+    beforeAll(async () => {
+      app = await startApp({
+        secret: SECRET,
+        compress: true,
+        sessions: [
+          { cookieName: 'sid', fields: ['user'], store },
+          { cookieName: 'session', fields: 'auto' },
+        ],
+      });
+    });
+    afterAll(() => app.close());
+
+    it('a store partition carries a 32-character id (flag 0x02); compressed bodies are raw DEFLATE (flag 0x01)', async () => {
+      const browser = new TestBrowser(app.url);
+      const data = { user: { name: 'ada' }, list: Array.from({ length: 200 }, () => 'same words again') };
+      const written = await browser.post('/write', data);
+      const cookies = setCookies(written.setCookies);
+      expect([...cookies.keys()]).toEqual(['sid', 'session']);
+
+      const sid = docParseEnvelope(docOpen('encrypt', SECRET, 'sid', docJoin(cookies, 'sid')));
+      expect(sid.flags).toBe(2);
+      expect(sid.value).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(await store.get(sid.value as string)).toEqual({ user: { name: 'ada' } });
+
+      const opened = docOpen('encrypt', SECRET, 'session', docJoin(cookies, 'session'));
+      const session = docParseEnvelope(opened);
+      expect(session.flags).toBe(1);
+      expect(session.value).toEqual({ list: data.list });
+      expect(opened.length).toBeLessThan(JSON.stringify({ list: data.list }).length);
+    });
+  });
+});
