@@ -36,6 +36,9 @@ export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<
       : ENVELOPE_HEADER_BYTES + jsonBytes;
   const fits = (jsonBytes: number, candidate: Record<string, unknown>) => {
     const sealedLength = options.sealer.sealedLength(plaintextBytes(jsonBytes, candidate));
+    // Every cookie's names and separators come on top of the sealed characters: longer than the
+    // bytes left, no split fits (and planning one costs a loop per chunk, at every shrink step).
+    if (sealedLength > budget.bytes) return false;
     const plan = planChunks(name, sealedLength, ctx.capacity, Math.max(budget.cookies, 0));
     return plan !== undefined && budget.fits(plan);
   };

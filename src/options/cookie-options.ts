@@ -42,7 +42,11 @@ export function resolveCookieOptions(
   }
   const secure = securePrefix ? true : (given.secure ?? 'auto');
   if (secure !== true && secure !== false && secure !== 'auto') {
-    throw new ChunkedSessionOptionsError(`${at}.secure`, `is ${JSON.stringify(secure)}`, "Use true, false or 'auto'.");
+    throw new ChunkedSessionOptionsError(
+      `${at}.secure`,
+      `is ${JSON.stringify(secure)}`,
+      "Use true, false or 'auto'.",
+    );
   }
   const sameSite = given.sameSite ?? 'lax';
   if (!SAME_SITE.includes(sameSite)) {
@@ -59,15 +63,37 @@ export function resolveCookieOptions(
       "Set `secure: true` (and serve over HTTPS), or use sameSite 'lax'.",
     );
   }
+  if (given.partitioned && secure !== true) {
+    throw new ChunkedSessionOptionsError(
+      `${at}.partitioned`,
+      'is true without `secure: true`; browsers accept Partitioned cookies only with Secure',
+      'Set `secure: true` (and serve over HTTPS), or remove `partitioned`.',
+    );
+  }
   const path = given.path ?? '/';
   if (typeof path !== 'string' || !path.startsWith('/') || /[;\x00-\x1f\x7f]/.test(path)) {
-    throw new ChunkedSessionOptionsError(`${at}.path`, `is ${JSON.stringify(path)}`, "Use a path starting with '/', without ';' or control characters.");
+    throw new ChunkedSessionOptionsError(
+      `${at}.path`,
+      `is ${JSON.stringify(path)}`,
+      "Use a path starting with '/', without ';' or control characters.",
+    );
   }
-  if (given.domain !== undefined && (typeof given.domain !== 'string' || !/^\.?[A-Za-z0-9.-]+$/.test(given.domain))) {
-    throw new ChunkedSessionOptionsError(`${at}.domain`, `is ${JSON.stringify(given.domain)}`, 'Use a host name such as "example.com", or leave it unset for a host-only cookie.');
+  if (
+    given.domain !== undefined &&
+    (typeof given.domain !== 'string' || !/^\.?[A-Za-z0-9.-]+$/.test(given.domain))
+  ) {
+    throw new ChunkedSessionOptionsError(
+      `${at}.domain`,
+      `is ${JSON.stringify(given.domain)}`,
+      'Use a host name such as "example.com", or leave it unset for a host-only cookie.',
+    );
   }
   if (given.maxAge !== undefined && !(Number.isFinite(given.maxAge) && given.maxAge > 0)) {
-    throw new ChunkedSessionOptionsError(`${at}.maxAge`, `is ${String(given.maxAge)}`, 'Use a number of seconds above 0, or leave it unset for a browser-session cookie.');
+    throw new ChunkedSessionOptionsError(
+      `${at}.maxAge`,
+      `is ${String(given.maxAge)}`,
+      'Use a number of seconds above 0, or leave it unset for a browser-session cookie.',
+    );
   }
   return {
     path,

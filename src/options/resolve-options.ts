@@ -43,7 +43,9 @@ export function resolveOptions(
   const idleTimeout = seconds('idleTimeout', options.idleTimeout, 86400);
   const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout, 2592000);
   const touchAfter =
-    options.touchAfter === undefined ? undefined : seconds('touchAfter', options.touchAfter, 0, true);
+    options.touchAfter === undefined
+      ? undefined
+      : seconds('touchAfter', options.touchAfter, 0, true);
   const storeTimeout = seconds('storeTimeout', options.storeTimeout, 2000);
   const limits = resolveLimitsOption(options.limits);
   for (const flag of ['saveUninitialized', 'compress'] as const) {
@@ -54,11 +56,22 @@ export function resolveOptions(
   if (options.onShrink !== undefined && typeof options.onShrink !== 'function') {
     throw fail('onShrink', 'is not a function', 'Pass `(event: ShrinkEvent) => void`.');
   }
+  if (options.sessions !== undefined && options.cookieName !== undefined) {
+    throw fail(
+      'cookieName',
+      'is set together with `sessions`, where it has no effect',
+      'Remove `cookieName` and give each partition its own `cookieName`.',
+    );
+  }
   const partitionOptions: SessionPartition[] = options.sessions ?? [
     { cookieName: options.cookieName ?? 'session', fields: 'auto' },
   ];
   if (!Array.isArray(partitionOptions) || partitionOptions.length === 0) {
-    throw fail('sessions', 'is empty', "Give at least one partition, e.g. `[{ cookieName: 'session', fields: 'auto' }]`.");
+    throw fail(
+      'sessions',
+      'is empty',
+      "Give at least one partition, e.g. `[{ cookieName: 'session', fields: 'auto' }]`.",
+    );
   }
   const partitions = partitionOptions.map((p, i) =>
     resolvePartition(p, `sessions[${i}]`, options, { idleTimeout, absoluteTimeout, touchAfter }),
@@ -80,14 +93,20 @@ export function resolveOptions(
 function resolveSecrets(secret: unknown): string[] {
   const list = Array.isArray(secret) ? secret : [secret];
   if (list.length === 0 || secret === undefined) {
-    throw fail('secret', 'is missing', `Pass a random string of at least ${MIN_SECRET} characters (e.g. from \`openssl rand -base64 48\`).`);
+    throw fail(
+      'secret',
+      'is missing',
+      `Pass a random string of at least ${MIN_SECRET} characters (e.g. from \`openssl rand -base64 48\`).`,
+    );
   }
   list.forEach((s, i) => {
     const at = Array.isArray(secret) ? `secret[${i}]` : 'secret';
     if (typeof s !== 'string' || s.length < MIN_SECRET) {
       throw fail(
         at,
-        typeof s === 'string' ? `has ${s.length} characters; at least ${MIN_SECRET} are required` : 'is not a string',
+        typeof s === 'string'
+          ? `has ${s.length} characters; at least ${MIN_SECRET} are required`
+          : 'is not a string',
         `Use a random string of at least ${MIN_SECRET} characters (e.g. from \`openssl rand -base64 48\`).`,
       );
     }
@@ -102,8 +121,17 @@ function shown(value: unknown): string {
 
 function seconds(option: string, value: unknown, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw fail(option, `is ${shown(value)}`, `Use a number ${allowZero ? 'of 0 or more' : 'above 0'}.`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0)
+  ) {
+    throw fail(
+      option,
+      `is ${shown(value)}`,
+      `Use a number ${allowZero ? 'of 0 or more' : 'above 0'}.`,
+    );
   }
   return value;
 }
@@ -112,16 +140,27 @@ function resolveLimitsOption(limits: ChunkedSessionOptions['limits']): ResolvedO
   if (limits === undefined) return () => undefined;
   if (typeof limits === 'function') return limits;
   if (typeof limits !== 'object' || limits === null) {
-    throw fail('limits', `is ${JSON.stringify(limits)}`, 'Pass a partial CookieLimits object or a function of the request.');
+    throw fail(
+      'limits',
+      `is ${JSON.stringify(limits)}`,
+      'Pass a partial CookieLimits object or a function of the request.',
+    );
   }
   for (const [key, value] of Object.entries(limits)) {
     if (!LIMIT_FIELDS.includes(key as keyof CookieLimits)) {
       throw fail(`limits.${key}`, 'is not a limit', `Use only ${LIMIT_FIELDS.join(', ')}.`);
     }
     if (value === undefined) continue;
-    const ok = key === 'countsAttributes' ? typeof value === 'boolean' : Number.isInteger(value) && (value as number) > 0;
+    const ok =
+      key === 'countsAttributes'
+        ? typeof value === 'boolean'
+        : Number.isInteger(value) && (value as number) > 0;
     if (!ok) {
-      throw fail(`limits.${key}`, `is ${shown(value)}`, key === 'countsAttributes' ? 'Use true or false.' : 'Use a whole number above 0.');
+      throw fail(
+        `limits.${key}`,
+        `is ${shown(value)}`,
+        key === 'countsAttributes' ? 'Use true or false.' : 'Use a whole number above 0.',
+      );
     }
   }
   const fixed = { ...limits };
@@ -130,7 +169,12 @@ function resolveLimitsOption(limits: ChunkedSessionOptions['limits']): ResolvedO
 
 function isStore(s: unknown): s is SessionStore {
   const o = s as SessionStore;
-  return !!o && typeof o.get === 'function' && typeof o.set === 'function' && typeof o.destroy === 'function';
+  return (
+    !!o &&
+    typeof o.get === 'function' &&
+    typeof o.set === 'function' &&
+    typeof o.destroy === 'function'
+  );
 }
 
 function resolvePartition(
@@ -139,11 +183,16 @@ function resolvePartition(
   options: ChunkedSessionOptions,
   defaults: { idleTimeout: number; absoluteTimeout: number; touchAfter: number | undefined },
 ): ResolvedPartition {
-  if (!p || typeof p !== 'object') throw fail(at, 'is not an object', 'Give `{ cookieName, fields }`.');
+  if (!p || typeof p !== 'object')
+    throw fail(at, 'is not an object', 'Give `{ cookieName, fields }`.');
   const name = p.cookieName;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
     // Without `sessions`, the name came from the top-level `cookieName` option.
-    throw fail(options.sessions ? `${at}.cookieName` : 'cookieName', `is ${JSON.stringify(name)}`, 'Use letters, digits and `-_.` only (a cookie-name token).');
+    throw fail(
+      options.sessions ? `${at}.cookieName` : 'cookieName',
+      `is ${JSON.stringify(name)}`,
+      'Use letters, digits and `-_.` only (a cookie-name token).',
+    );
   }
   const fields = p.fields ?? 'auto';
   let claims: Set<string> | undefined;
@@ -153,24 +202,44 @@ function resolvePartition(
   } else if (Array.isArray(fields) || (typeof fields === 'object' && 'include' in fields)) {
     const list = Array.isArray(fields) ? fields : fields.include;
     if (!Array.isArray(list) || list.length === 0 || list.some((f) => typeof f !== 'string')) {
-      throw fail(`${at}.fields`, 'lists no field names', "Give field names, e.g. `['user', 'roles']`, or 'auto'.");
+      throw fail(
+        `${at}.fields`,
+        'lists no field names',
+        "Give field names, e.g. `['user', 'roles']`, or 'auto'.",
+      );
     }
     claims = new Set(list);
   } else if (typeof fields === 'object' && 'exclude' in fields && Array.isArray(fields.exclude)) {
     excludes = new Set(fields.exclude);
   } else {
-    throw fail(`${at}.fields`, `is ${JSON.stringify(fields)}`, "Use a list of names, `{ include }`, `{ exclude }` or 'auto'.");
+    throw fail(
+      `${at}.fields`,
+      `is ${JSON.stringify(fields)}`,
+      "Use a list of names, `{ include }`, `{ exclude }` or 'auto'.",
+    );
   }
   for (const key of ['store', 'overflow'] as const) {
     if (p[key] !== undefined && !isStore(p[key])) {
-      throw fail(`${at}.${key}`, 'is not a SessionStore', 'Pass an object with get, set and destroy methods (see SessionStore).');
+      throw fail(
+        `${at}.${key}`,
+        'is not a SessionStore',
+        'Pass an object with get, set and destroy methods (see SessionStore).',
+      );
     }
   }
   if (p.store && p.overflow) {
-    throw fail(`${at}.overflow`, 'is set on a partition that already has a store', 'Use `overflow` only on cookie partitions.');
+    throw fail(
+      `${at}.overflow`,
+      'is set on a partition that already has a store',
+      'Use `overflow` only on cookie partitions.',
+    );
   }
   const idleTimeout = seconds(`${at}.idleTimeout`, p.idleTimeout, defaults.idleTimeout);
-  const absoluteTimeout = seconds(`${at}.absoluteTimeout`, p.absoluteTimeout, defaults.absoluteTimeout);
+  const absoluteTimeout = seconds(
+    `${at}.absoluteTimeout`,
+    p.absoluteTimeout,
+    defaults.absoluteTimeout,
+  );
   return {
     cookieName: name,
     claims,
@@ -178,7 +247,12 @@ function resolvePartition(
     isCatchAll: claims === undefined,
     store: p.store,
     overflow: p.overflow,
-    cookie: resolveCookieOptions(name, options.sessions ? `${at}.cookie` : 'cookie', options.cookie, p.cookie),
+    cookie: resolveCookieOptions(
+      name,
+      options.sessions ? `${at}.cookie` : 'cookie',
+      options.cookie,
+      p.cookie,
+    ),
     idleTimeout,
     absoluteTimeout,
     touchAfter: Math.min(defaults.touchAfter ?? idleTimeout / 10, idleTimeout),
@@ -191,7 +265,7 @@ function checkPartitionSet(partitions: ResolvedPartition[]): void {
     throw fail(
       'sessions',
       catchAll.length === 0
-        ? "has no partition for the fields no other partition claims"
+        ? 'has no partition for the fields no other partition claims'
         : `has ${catchAll.length} catch-all partitions (${catchAll.map((p) => p.cookieName).join(', ')})`,
       "Give exactly one partition `fields: 'auto'` or `fields: { exclude: [...] }`.",
     );
@@ -201,15 +275,26 @@ function checkPartitionSet(partitions: ResolvedPartition[]): void {
     for (const f of p.claims ?? []) {
       const other = owner.get(f);
       if (other !== undefined) {
-        throw fail('sessions', `claims the field "${f}" twice (${other} and ${p.cookieName})`, 'Give each field to one partition only.');
+        throw fail(
+          'sessions',
+          `claims the field "${f}" twice (${other} and ${p.cookieName})`,
+          'Give each field to one partition only.',
+        );
       }
       owner.set(f, p.cookieName);
     }
   }
   for (const a of partitions) {
     for (const b of partitions) {
-      if (a !== b && (a.cookieName === b.cookieName || chunkIndex(a.cookieName, b.cookieName) > 0)) {
-        throw fail('sessions', `has cookie names that collide ("${a.cookieName}" and "${b.cookieName}"; chunks are named <name>.1, <name>.2, …)`, 'Give every partition a distinct cookie name.');
+      if (
+        a !== b &&
+        (a.cookieName === b.cookieName || chunkIndex(a.cookieName, b.cookieName) > 0)
+      ) {
+        throw fail(
+          'sessions',
+          `has cookie names that collide ("${a.cookieName}" and "${b.cookieName}"; chunks are named <name>.1, <name>.2, …)`,
+          'Give every partition a distinct cookie name.',
+        );
       }
     }
   }
@@ -217,13 +302,22 @@ function checkPartitionSet(partitions: ResolvedPartition[]): void {
 
 function resolveShrinkers(list: ShrinkerRegistration[] | undefined): ShrinkerRegistration[] {
   if (list === undefined) return [];
-  if (!Array.isArray(list)) throw fail('shrinkers', 'is not an array', 'Pass `[{ key, priority?, shrink }]`.');
+  if (!Array.isArray(list))
+    throw fail('shrinkers', 'is not an array', 'Pass `[{ key, priority?, shrink }]`.');
   return list.map((s, i) => {
     if (!s || typeof s.key !== 'string' || typeof s.shrink !== 'function') {
-      throw fail(`shrinkers[${i}]`, 'needs a string `key` and a function `shrink`', 'Pass `{ key: string, priority?: number, shrink(value, ctx) }`.');
+      throw fail(
+        `shrinkers[${i}]`,
+        'needs a string `key` and a function `shrink`',
+        'Pass `{ key: string, priority?: number, shrink(value, ctx) }`.',
+      );
     }
     if (s.priority !== undefined && !Number.isFinite(s.priority)) {
-      throw fail(`shrinkers[${i}].priority`, `is ${String(s.priority)}`, 'Use a finite number (lowest is shrunk first).');
+      throw fail(
+        `shrinkers[${i}].priority`,
+        `is ${String(s.priority)}`,
+        'Use a finite number (lowest is shrunk first).',
+      );
     }
     return { key: s.key, priority: s.priority ?? 0, shrink: s.shrink };
   });

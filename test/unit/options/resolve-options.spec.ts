@@ -430,3 +430,23 @@ describe('resolveOptions: every bad option stops start-up, naming the option and
     expect(error.message).toBe(message);
   });
 });
+
+describe('options that contradict each other', () => {
+  const secret = 'x'.repeat(32);
+  it('refuses cookieName together with sessions', () => {
+    expect(() =>
+      resolveOptions({ secret, cookieName: 'sid', sessions: [{ cookieName: 's' }] }, quiet),
+    ).toThrow(
+      'nestjs-chunked-session: option `cookieName` is set together with `sessions`, where it has no effect. Remove `cookieName` and give each partition its own `cookieName`.',
+    );
+  });
+  it('refuses partitioned without secure', () => {
+    expect(() => resolveOptions({ secret, cookie: { partitioned: true } }, quiet)).toThrow(
+      'nestjs-chunked-session: option `cookie.partitioned` is true without `secure: true`; browsers accept Partitioned cookies only with Secure. Set `secure: true` (and serve over HTTPS), or remove `partitioned`.',
+    );
+    expect(
+      resolveOptions({ secret, cookie: { partitioned: true, secure: true } }, quiet).partitions[0]!
+        .cookie.partitioned,
+    ).toBe(true);
+  });
+});
