@@ -6,7 +6,7 @@
 //   --duration S       seconds per cell (default 3)
 //   --variants a,b     only these variants (the ceiling `none` is always added)
 //   --no-micro         skip the micro-benchmarks      --no-http   skip the HTTP benchmarks
-//   --profile VARIANT  start that server with --cpu-prof (profiles in bench/profiles/)
+//   --profile A,B      start those servers with --cpu-prof (profiles in bench/profiles/)
 //   --sizes 200b,3k     only these sizes (200b, 3k, 12k)
 //   --no-pin           do not pin the server and the load generator to separate cores
 import { execFileSync, fork } from 'node:child_process';
@@ -124,7 +124,7 @@ function startMicro() {
 
 async function startServer(name) {
   const nodeArgs = [];
-  if (PROFILE === name) {
+  if (PROFILE?.split(',').includes(name)) {
     mkdirSync(join(here, 'profiles'), { recursive: true });
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', join(here, 'profiles'));
   }

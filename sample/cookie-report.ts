@@ -27,7 +27,9 @@ export interface CookieReport {
 /** The chunk number of `name` in the partition `base` (`base`, `base.1`, `base.2`, …), or -1. */
 function chunkOf(base: string, name: string): number {
   if (name === base) return 0;
-  const match = name.startsWith(`${base}.`) ? /^[1-9][0-9]{0,2}$/.exec(name.slice(base.length + 1)) : null;
+  const match = name.startsWith(`${base}.`)
+    ? /^[1-9][0-9]{0,2}$/.exec(name.slice(base.length + 1))
+    : null;
   return match ? Number(match[0]) : -1;
 }
 

@@ -30,7 +30,8 @@ export class ShrinkLog {
 
   /** The module's `onShrink`. */
   record(event: ShrinkEvent): void {
-    const req = this.current.getStore() as (IncomingMessage & { session?: { visitor?: unknown } }) | undefined;
+    const req = this.current.getStore() as
+      (IncomingMessage & { session?: { visitor?: unknown } }) | undefined;
     const visitor = req?.session?.visitor;
     if (typeof visitor !== 'string') return;
     this.records.delete(visitor);

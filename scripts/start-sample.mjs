@@ -14,7 +14,9 @@ const tsc = spawnSync(
   { stdio: 'inherit', cwd: root },
 );
 if (tsc.error) {
-  console.error(`Could not run the TypeScript compiler: ${tsc.error.message}. Did you run npm install?`);
+  console.error(
+    `Could not run the TypeScript compiler: ${tsc.error.message}. Did you run npm install?`,
+  );
   process.exit(1);
 }
 if (tsc.status !== 0) {

@@ -10,9 +10,15 @@ export function isSecureRequest(req: IncomingMessage): boolean {
   return Boolean((req.socket as TLSSocket | undefined)?.encrypted);
 }
 
+/** Attributes already serialized, per partition's options: `secure|deleting|expires second`. */
+const serialized = new WeakMap<ResolvedCookieOptions, Map<string, string>>();
+/** Past this many, a partition's cache starts again (with `maxAge`, each second has its own). */
+const SERIALIZED_MAX = 8;
+
 /**
  * The attributes that follow `name=value` in every Set-Cookie line of a partition
  * (`; Path=/; Expires=…; HttpOnly; …`). `deleting` gives the ones that delete the cookie.
+ * The same options give the same text within a second: it is serialized once and kept.
  */
 export function cookieAttributes(
   options: ResolvedCookieOptions,
@@ -21,7 +27,12 @@ export function cookieAttributes(
   deleting = false,
 ): string {
   const maxAge = deleting ? 0 : options.maxAge;
-  return serialize('x', '', {
+  const expiresAt = maxAge === undefined ? undefined : deleting ? 0 : nowSeconds + maxAge;
+  const key = `${secureRequest}|${deleting}|${expiresAt}`;
+  let cache = serialized.get(options);
+  const known = cache?.get(key);
+  if (known !== undefined) return known;
+  const attributes = serialize('x', '', {
     path: options.path,
     domain: options.domain,
     httpOnly: options.httpOnly,
@@ -30,6 +41,12 @@ export function cookieAttributes(
     partitioned: options.partitioned,
     // Max-Age for current browsers, Expires for IE 10/11, which ignore Max-Age.
     maxAge,
-    expires: maxAge === undefined ? undefined : new Date((deleting ? 0 : nowSeconds + maxAge) * 1000),
+    expires: expiresAt === undefined ? undefined : new Date(expiresAt * 1000),
   }).slice(2);
+  if (!cache || cache.size >= SERIALIZED_MAX) {
+    cache = new Map();
+    serialized.set(options, cache);
+  }
+  cache.set(key, attributes);
+  return attributes;
 }

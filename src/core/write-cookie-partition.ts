@@ -80,8 +80,7 @@ export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<
   // unless it is the catch-all of a `saveUninitialized` session.
   const keepsEmpty = partition.isCatchAll && options.saveUninitialized;
   const empty = result.jsonBytes === 2 && !keepsEmpty;
-  const chunks =
-    result.fits && !empty ? (sealData(ctx, JSON.stringify(result.data)) ?? []) : [];
+  const chunks = result.fits && !empty ? (sealData(ctx, JSON.stringify(result.data)) ?? []) : [];
   report(ctx, {
     bytesBefore,
     bytesAfter: chunkBytes(chunks),
@@ -157,12 +156,16 @@ function unshrunkBytes(ctx: PartitionWriteContext): number {
 /** The handler's object now shows what was written, so a second commit finds no change. */
 function applyShrunk(ctx: PartitionWriteContext, shrunk: Record<string, unknown>): void {
   for (const key of Object.keys(ctx.fields)) {
-    if (Object.prototype.hasOwnProperty.call(shrunk, key)) setOwn(ctx.session.data, key, shrunk[key]);
+    if (Object.prototype.hasOwnProperty.call(shrunk, key))
+      setOwn(ctx.session.data, key, shrunk[key]);
     else delete ctx.session.data[key];
   }
 }
 
-function report(ctx: PartitionWriteContext, sizes: Omit<ShrinkEvent, 'cookieName' | 'userAgent'>): void {
+function report(
+  ctx: PartitionWriteContext,
+  sizes: Omit<ShrinkEvent, 'cookieName' | 'userAgent'>,
+): void {
   const event: ShrinkEvent = {
     cookieName: ctx.state.partition.cookieName,
     userAgent: ctx.session.userAgent,
@@ -173,7 +176,9 @@ function report(ctx: PartitionWriteContext, sizes: Omit<ShrinkEvent, 'cookieName
     `the session cookie "${event.cookieName}" did not fit (${event.bytesBefore} → ${event.bytesAfter} bytes)` +
       (event.shrunkKeys.length ? `; shrunk: ${event.shrunkKeys.join(', ')}` : '') +
       (event.removedKeys.length ? `; removed: ${event.removedKeys.join(', ')}` : '') +
-      (event.shrunkKeys.length + event.removedKeys.length === 0 ? '; moved to its overflow store' : ''),
+      (event.shrunkKeys.length + event.removedKeys.length === 0
+        ? '; moved to its overflow store'
+        : ''),
   );
   if (!onShrink) return;
   try {

@@ -1,8 +1,11 @@
 /**
- * Sizes of an array of primitives, kept so that a shrinker dropping elements (`list.slice(1)`,
+ * Sizes of an array, kept so that a shrinker dropping elements (`list.slice(1)`,
  * `list.slice(0, -1)`, `list.filter(...)`) costs no serialization: the new array is matched,
  * element by element (`===`), against a private copy of the old one, whose element sizes are known.
- * Only primitives are cached: equal primitives always serialize alike, objects may be mutated.
+ * Equal primitives always serialize alike. An object element is serialized once and then known by
+ * identity, since shrinkers must not change values in place (shrink-partition.ts): an array that
+ * comes back itself (maybe changed in place) has its objects measured again (`trustObjects`), and
+ * `SizedCandidate.remeasureIfStale` checks what fits against its full serialization.
  */
 export interface ArraySizes {
   /** Private copy of the elements: never mutated, never handed out. */
@@ -12,6 +15,8 @@ export interface ArraySizes {
   /** The current array is `items[start..end)`. */
   readonly start: number;
   readonly end: number;
+  /** Whether an element is an object (whose size is then known by identity only). */
+  readonly hasObjects: boolean;
 }
 
 /** Bytes of the JSON of the array that `sizes` describe. */
@@ -22,15 +27,17 @@ export function arrayBytes(sizes: ArraySizes): number {
 
 /**
  * Sizes of `next`, reusing `previous` (the sizes of the value it replaces) when `next` holds a
- * subsequence of its elements; `undefined` when `next` cannot be cached (an element that is not a
- * primitive, an own `toJSON`): the caller then serializes it whole.
+ * subsequence of its elements; `undefined` when `next` cannot be cached (a function, symbol or
+ * BigInt element, an own `toJSON`): the caller then serializes it whole. With `trustObjects`
+ * false (the same array came back), object elements are measured again.
  */
 export function measureArray(
   next: readonly unknown[],
   previous: ArraySizes | undefined,
+  trustObjects = true,
 ): ArraySizes | undefined {
   if (typeof (next as { toJSON?: unknown }).toJSON === 'function') return undefined;
-  if (previous !== undefined) {
+  if (previous !== undefined && (trustObjects || !previous.hasObjects)) {
     const reused = matchWindow(previous, next) ?? matchSubsequence(previous, next);
     if (reused !== undefined) return reused;
   }
@@ -50,7 +57,8 @@ function matchWindow(previous: ArraySizes, next: readonly unknown[]): ArraySizes
     start = previous.start;
     if (length === available || !sameRun(previous.items, start, next)) return undefined;
   }
-  return { items: previous.items, prefix: previous.prefix, start, end: start + length };
+  const { items, prefix, hasObjects } = previous;
+  return { items, prefix, start, end: start + length, hasObjects };
 }
 
 function sameRun(items: readonly unknown[], start: number, next: readonly unknown[]): boolean {
@@ -74,23 +82,34 @@ function matchSubsequence(previous: ArraySizes, next: readonly unknown[]): Array
     nextPrefix[i + 1] = nextPrefix[i]! + prefix[j + 1]! - prefix[j]!;
     j++;
   }
-  return { items: copy, prefix: nextPrefix, start: 0, end: next.length };
+  return {
+    items: copy,
+    prefix: nextPrefix,
+    start: 0,
+    end: next.length,
+    hasObjects: previous.hasObjects,
+  };
 }
 
 function build(next: readonly unknown[]): ArraySizes | undefined {
   const copy: unknown[] = [];
   const prefix = new Float64Array(next.length + 1);
+  let hasObjects = false;
   for (let i = 0; i < next.length; i++) {
     const element = next[i];
     const bytes = elementBytes(element);
     if (bytes === undefined) return undefined;
+    if (typeof element === 'object' && element !== null) hasObjects = true;
     copy.push(element);
     prefix[i + 1] = prefix[i]! + bytes;
   }
-  return { items: copy, prefix, start: 0, end: next.length };
+  return { items: copy, prefix, start: 0, end: next.length, hasObjects };
 }
 
-/** Bytes of a primitive as an array element (`undefined` and holes are `null`); `undefined` if not cacheable. */
+/**
+ * Bytes of an array element (`undefined` and holes are `null`); `undefined` if not cacheable.
+ * Throws where JSON.stringify does (a cycle, a BigInt inside an object).
+ */
 function elementBytes(element: unknown): number | undefined {
   switch (typeof element) {
     case 'string':
@@ -101,8 +120,11 @@ function elementBytes(element: unknown): number | undefined {
       return element ? 4 : 5;
     case 'undefined':
       return 4;
-    case 'object':
-      return element === null ? 4 : undefined;
+    case 'object': {
+      if (element === null) return 4;
+      const json = JSON.stringify(element) as string | undefined; // a toJSON may give undefined
+      return json === undefined ? 4 : Buffer.byteLength(json);
+    }
     default:
       return undefined; // bigint (JSON throws), symbol, function: left to JSON.stringify
   }

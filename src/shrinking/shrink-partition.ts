@@ -67,7 +67,10 @@ export async function shrinkPartition(request: ShrinkRequest): Promise<ShrinkRes
   const candidate = new SizedCandidate(request.data);
   const shrunkKeys = new Set<string>();
   const removedKeys = new Set<string>();
-  const fitsNow = (): boolean => request.fits(candidate.jsonBytes, candidate.data);
+  // A candidate that fits is checked whole once: sizes known by identity may be stale.
+  const fitsNow = (): boolean =>
+    request.fits(candidate.jsonBytes, candidate.data) &&
+    (!candidate.remeasureIfStale() || request.fits(candidate.jsonBytes, candidate.data));
   const done = (fits: boolean): ShrinkResult => ({
     data: candidate.data,
     fits,

@@ -7,7 +7,7 @@ interface Entry {
   readonly prefixBytes: number;
   /** Bytes of `"key":value`; 0 where JSON drops the entry (a function, `undefined`). */
   bytes: number;
-  /** Element sizes when the value is an array of primitives. */
+  /** Element sizes when the value is an array (see array-sizes.ts). */
   array: ArraySizes | undefined;
 }
 
@@ -16,7 +16,8 @@ interface Entry {
  * date entry by entry: a change re-measures only the value that changed.
  *
  * Values are assumed not to be mutated in place (shrinkers return new values); a shrinker that
- * mutates and returns the same object is still measured exactly.
+ * mutates and returns the same object is still measured exactly. Object elements of arrays are
+ * known by identity: `remeasureIfStale` checks a candidate that fits against its serialization.
  */
 export class SizedCandidate {
   /** The working copy: only own enumerable string keys of the source, `__proto__` as an own key. */
@@ -68,7 +69,9 @@ export class SizedCandidate {
    */
   offer(key: string, value: unknown): boolean {
     const entry = this.entries.get(key)!;
-    const array = Array.isArray(value) ? measureArray(value, entry.array) : undefined;
+    const array = Array.isArray(value)
+      ? measureArray(value, entry.array, value !== entry.value)
+      : undefined;
     const valueBytes = array !== undefined ? arrayBytes(array) : jsonValueBytes(value);
     const bytes = valueBytes === undefined ? 0 : entry.prefixBytes + valueBytes;
     const smaller = bytes < entry.bytes;
@@ -87,6 +90,37 @@ export class SizedCandidate {
       }
     }
     return smaller;
+  }
+
+  /**
+   * Where array elements that are objects are known by identity, one changed in place (against the
+   * contract) leaves its size stale: compares the kept size with a full serialization (call it on a
+   * candidate that fits: it is small) and, if they differ, measures every entry again. Says whether
+   * it did.
+   */
+  remeasureIfStale(): boolean {
+    let byIdentity = false;
+    for (const entry of this.entries.values()) byIdentity ||= entry.array?.hasObjects === true;
+    if (!byIdentity) return false;
+    let measured: number[];
+    try {
+      if (jsonValueBytes(this.data) === this.jsonBytes) return false;
+      measured = [...this.entries.values()].map((entry) => {
+        const valueBytes = jsonValueBytes(entry.value);
+        return valueBytes === undefined ? 0 : entry.prefixBytes + valueBytes;
+      });
+    } catch {
+      return false; // a value changed in place into one JSON refuses: sealing will say so
+    }
+    this.entriesBytes = 0;
+    this.visibleEntries = 0;
+    let i = 0;
+    for (const entry of this.entries.values()) {
+      entry.bytes = measured[i++]!;
+      entry.array = undefined;
+      this.count(entry.bytes, +1);
+    }
+    return true;
   }
 
   remove(key: string): void {

@@ -3,13 +3,7 @@
  * nothing of the library's) open the cookies a real application writes, and write cookies it
  * reads; the page's worked example is checked byte for byte.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -38,7 +32,13 @@ const INFO: Record<Mode, string> = {
 
 function docKey(secret: string, mode: Mode): { key: Buffer; id: Buffer } {
   const key = Buffer.from(
-    hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.from('nestjs-chunked-session'), Buffer.from(INFO[mode]), 32),
+    hkdfSync(
+      'sha256',
+      Buffer.from(secret, 'utf8'),
+      Buffer.from('nestjs-chunked-session'),
+      Buffer.from(INFO[mode]),
+      32,
+    ),
   );
   return { key, id: createHmac('sha256', key).update('key id').digest().subarray(0, 4) };
 }
@@ -163,7 +163,10 @@ function setCookies(lines: string[]): Map<string, string> {
 }
 
 const bigData = () => ({
-  cart: Array.from({ length: 60 }, (_, i) => ({ id: `p${String(i).padStart(3, '0')}`, qty: i % 4 })),
+  cart: Array.from({ length: 60 }, (_, i) => ({
+    id: `p${String(i).padStart(3, '0')}`,
+    qty: i % 4,
+  })),
   note: 'é ✓ — non-ASCII survives',
 });
 
@@ -195,7 +198,9 @@ describe('docs/FORMAT.md', () => {
     );
 
     const encrypt = docKey(secret, 'encrypt');
-    expect(FORMAT).toContain(`derives the key\n\`${encrypt.key.toString('hex')}\` with key id \`${encrypt.id.toString('hex')}\``);
+    expect(FORMAT).toContain(
+      `derives the key\n\`${encrypt.key.toString('hex')}\` with key id \`${encrypt.id.toString('hex')}\``,
+    );
     const sealed = createSealer([secret], 'encrypt').seal('session', envelope);
     expect(`1.${sealed}`.startsWith('1.AWP3HJ')).toBe(true);
     expect(docOpen('encrypt', secret, 'session', sealed)).toEqual(envelope);
@@ -222,7 +227,9 @@ describe('docs/FORMAT.md', () => {
           'session',
           ...Array.from({ length: k - 1 }, (_, i) => `session.${i + 1}`),
         ]);
-        const envelope = docParseEnvelope(docOpen(mode, SECRET, 'session', docJoin(cookies, 'session')));
+        const envelope = docParseEnvelope(
+          docOpen(mode, SECRET, 'session', docJoin(cookies, 'session')),
+        );
         expect(envelope.flags).toBe(0);
         expect(envelope.createdAt).toBe(envelope.writtenAt);
         expect(envelope.createdAt).toBeGreaterThanOrEqual(before);
@@ -247,12 +254,19 @@ describe('docs/FORMAT.md', () => {
         expect((await read(header.replace(/; session\.1=[^;]*/, ''))).json).toEqual({});
         expect((await read(`${header}; session.3=AAAA`)).json).toEqual({});
         expect((await read(header.replace('session=3.', 'session=2.'))).json).toEqual({});
-        expect((await read(docSplit('session', docSeal(mode, SECRET, 'other', envelope), [300, 400]))).json).toEqual({});
+        expect(
+          (await read(docSplit('session', docSeal(mode, SECRET, 'other', envelope), [300, 400])))
+            .json,
+        ).toEqual({});
         // Timestamps: idle for longer than idleTimeout (86400 s) reads as empty.
         const idle = docEnvelope(0, now - 90000, now - 86401, Buffer.from('{"a":1}'));
-        expect((await read(docSplit('session', docSeal(mode, SECRET, 'session', idle), []))).json).toEqual({});
+        expect(
+          (await read(docSplit('session', docSeal(mode, SECRET, 'session', idle), []))).json,
+        ).toEqual({});
         const live = docEnvelope(0, now - 90000, now - 86000, Buffer.from('{"a":1}'));
-        expect((await read(docSplit('session', docSeal(mode, SECRET, 'session', live), []))).json).toEqual({ a: 1 });
+        expect(
+          (await read(docSplit('session', docSeal(mode, SECRET, 'session', live), []))).json,
+        ).toEqual({ a: 1 });
         // A spelling that is not canonical (same bytes, other unused low bits): empty.
         const overhead = mode === 'encrypt' ? 33 : 37;
         const json = ['{"a":12}', '{"a":123}'].find((j) => (overhead + 9 + j.length) % 3 !== 0)!;
@@ -266,7 +280,9 @@ describe('docs/FORMAT.md', () => {
         expect((await read(docSplit('session', twin, []))).json).toEqual({});
         // An unknown flag bit: empty.
         const flagged = docEnvelope(4, now, now, Buffer.from('{"a":1}'));
-        expect((await read(docSplit('session', docSeal(mode, SECRET, 'session', flagged), []))).json).toEqual({});
+        expect(
+          (await read(docSplit('session', docSeal(mode, SECRET, 'session', flagged), []))).json,
+        ).toEqual({});
       });
     });
   }
@@ -288,7 +304,10 @@ describe('docs/FORMAT.md', () => {
 
     it('a store partition carries a 32-character id (flag 0x02); compressed bodies are raw DEFLATE (flag 0x01)', async () => {
       const browser = new TestBrowser(app.url);
-      const data = { user: { name: 'ada' }, list: Array.from({ length: 200 }, () => 'same words again') };
+      const data = {
+        user: { name: 'ada' },
+        list: Array.from({ length: 200 }, () => 'same words again'),
+      };
       const written = await browser.post('/write', data);
       const cookies = setCookies(written.setCookies);
       expect([...cookies.keys()]).toEqual(['sid', 'session']);

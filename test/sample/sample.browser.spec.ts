@@ -159,7 +159,8 @@ function scenario(): void {
       expect(await number('cart-count')).toBe(10 * round);
       const cookies = await expectPageToMatchJar();
       // Chromium keeps a cookie of up to 4096 bytes of name + value (the library's limit for it).
-      for (const c of cookies) expect(Buffer.byteLength(c.name + c.value)).toBeLessThanOrEqual(4096);
+      for (const c of cookies)
+        expect(Buffer.byteLength(c.name + c.value)).toBeLessThanOrEqual(4096);
       expect(await number('header-bytes')).toBeLessThanOrEqual(8000);
       if (splitAt === undefined && cookies.some((c) => c.name === 'shop.1')) splitAt = round;
       if ((await page.locator('[data-test="shrink-event"]').count()) > 0) shrinkAt = round;

@@ -20,7 +20,9 @@ const LISTENING = /^Sample shop listening on (http:\/\/127\.0\.0\.1:[0-9]+)$/m;
 function watch(child: ChildProcessWithoutNullStreams) {
   let stdout = '';
   let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const url = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
@@ -53,7 +55,14 @@ describe('npm start (scripts/start-sample.mjs)', () => {
   it('compiles the sample, prints its address, serves the page and stops on SIGTERM', async () => {
     child = spawn(process.execPath, ['scripts/start-sample.mjs'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', HOST: '', SESSION_SECRET: '', REDIS_URL: '', SESSION_DIR: sessionDir },
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '',
+        SESSION_SECRET: '',
+        REDIS_URL: '',
+        SESSION_DIR: sessionDir,
+      },
     });
     const run = watch(child);
     const url = await run.url;
@@ -92,7 +101,9 @@ describe('npm start (scripts/start-sample.mjs)', () => {
       encoding: 'utf8',
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('Error: PORT must be a whole number from 0 to 65535 (got "eighty")');
+    expect(result.stderr).toContain(
+      'Error: PORT must be a whole number from 0 to 65535 (got "eighty")',
+    );
     expect(result.stdout).toBe('');
   }, 60_000);
 });
@@ -133,7 +144,9 @@ await describeWithServer(
       const ttl = await redis.ttl(added[0]!);
       expect(ttl).toBeGreaterThan(80000);
       expect(ttl).toBeLessThanOrEqual(86400);
-      expect((await browser.get('/account')).text).toContain('<span data-test="account-name">carol</span>');
+      expect((await browser.get('/account')).text).toContain(
+        '<span data-test="account-name">carol</span>',
+      );
 
       expect((await browser.post('/logout')).status).toBe(303);
       expect(await redis.exists(added[0]!)).toBe(0);

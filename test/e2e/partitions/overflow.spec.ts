@@ -1,8 +1,8 @@
 /**
  * A cookie partition with an `overflow` store, end to end with the default limits (fetch's
- * User-Agent "node" is unknown: 4093 bytes a cookie, attributes counted, 8000 bytes in all): data that phase 1
- * of shrinking cannot fit moves to the store whole, the cookie then holding only a sealed id;
- * once it fits again it moves back into cookies and the record is deleted.
+ * User-Agent "node" is unknown: 4093 bytes a cookie, attributes counted, 8000 bytes in all):
+ * data that phase 1 of shrinking cannot fit moves to the store whole, the cookie then holding
+ * only a sealed id; once it fits again it moves back into cookies and the record is deleted.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,7 @@ function overflowModule(overflow: CountingStore, events: ShrinkEvent[]) {
         shrinkers: [
           {
             key: 'history',
-            // Phase 1 drops the oldest entry; phase 3 would drop the key.
+            // The API.md example: drop the oldest entry (the last one goes with the key).
             shrink: (list, { last }) =>
               last || !Array.isArray(list) || list.length < 2 ? undefined : list.slice(1),
           },

@@ -10,71 +10,33 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Module, Post, Req, Res } from '@nestjs/common';
 import express from 'express';
 import type { Redis } from 'ioredis';
 
 import {
-  ChunkedSessionModule,
   chunkedSession,
   RedisStore,
   SessionStoreUnavailableError,
-  type ChunkedSessionOptions,
   type SessionStore,
 } from '../../../src/index.js';
 import { TestBrowser, type BrowserResponse } from '../../support/browser.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
 import { describeMissing } from '../../support/require-server.js';
 import {
-  ClockOffset,
+  expectNest503,
+  outageModule,
+  partitionedOptions,
+  STORE_TIMEOUT,
+} from './outage-fixture.js';
+import {
   connectRedis,
   CountingStore,
-  FieldsController,
   HOST,
   PrivateRedis,
   randomId,
-  SECRET,
   setCookieNames,
   until,
 } from './support.js';
-
-const STORE_TIMEOUT = 300;
-const UNAVAILABLE =
-  /^Session store unavailable: (get from|set in|touch in|destroy a record)\b.* failed: .+/;
-
-function partitionedOptions(store: SessionStore): ChunkedSessionOptions {
-  return {
-    secret: SECRET,
-    storeTimeout: STORE_TIMEOUT,
-    sessions: [
-      { cookieName: 'csrf', fields: ['csrfToken'], cookie: { sameSite: 'strict' } },
-      { cookieName: 'sid', fields: ['user', 'roles'], store },
-      { cookieName: 'session', fields: 'auto' },
-    ],
-  };
-}
-
-/** A route that answers by hand (`@Res()`), so only the response hooks can write the session. */
-@Controller()
-class HandWrittenController {
-  @Post('by-hand')
-  byHand(
-    @Req() req: { session: Record<string, unknown>; body: Record<string, unknown> },
-    @Res() res: { status(code: number): { json(body: unknown): void } },
-  ) {
-    Object.assign(req.session, req.body);
-    res.status(200).json({ byHand: true });
-  }
-}
-
-function outageModule(store: SessionStore) {
-  @Module({
-    imports: [ChunkedSessionModule.forRoot(partitionedOptions(store))],
-    controllers: [FieldsController, HandWrittenController],
-  })
-  class OutageModule {}
-  return OutageModule;
-}
 
 interface RunningExpress {
   url: string;
@@ -119,20 +81,6 @@ async function startExpressApp(store: SessionStore): Promise<RunningExpress> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** The body of Nest's 503 for a store failure, its message checked by pattern. */
-function expectNest503(res: BrowserResponse, what: RegExp): void {
-  expect(res.status).toBe(503);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(res.json).toEqual({
-    statusCode: 503,
-    error: 'Service Unavailable',
-    code: 'ERR_SESSION_STORE_UNAVAILABLE',
-    message: expect.stringMatching(UNAVAILABLE),
-  });
-  expect(res.json.message).toMatch(what);
-  expect(res.setCookies).toEqual([]);
 }
 
 const hasRedisServer =
@@ -334,86 +282,3 @@ if (hasRedisServer) {
     outageTests,
   );
 }
-
-/** A store whose chosen methods never settle; the others go to a MemoryStore-like map. */
-class HangingStore implements SessionStore {
-  readonly hang = new Set<'get' | 'set' | 'destroy' | 'touch'>();
-  private readonly records = new Map<string, Record<string, unknown>>();
-  private readonly never = () => new Promise<never>(() => undefined);
-
-  async get(id: string) {
-    if (this.hang.has('get')) return this.never();
-    return this.records.get(id);
-  }
-  async set(id: string, data: Record<string, unknown>) {
-    if (this.hang.has('set')) return this.never();
-    this.records.set(id, structuredClone(data));
-  }
-  async destroy(id: string) {
-    if (this.hang.has('destroy')) return this.never();
-    this.records.delete(id);
-  }
-  async touch() {
-    if (this.hang.has('touch')) return this.never();
-  }
-}
-
-describe('a store call that never settles', () => {
-  let running: RunningApp;
-  const store = new HangingStore();
-  const clock = new ClockOffset();
-
-  beforeAll(async () => {
-    running = await startNestApp(outageModule(store));
-  });
-  afterAll(async () => {
-    clock.restore();
-    await running?.close();
-  });
-
-  const noAnswer = (what: string) =>
-    new RegExp(
-      `^Session store unavailable: ${what} failed: no answer within ${STORE_TIMEOUT} ms \\(storeTimeout\\)$`,
-    );
-
-  it('answers 503 after storeTimeout instead of hanging, for get, set, destroy and touch', async () => {
-    const browser = new TestBrowser(running.url);
-    expect((await browser.post('/set', { user: { id: 1 }, theme: 't' })).status).toBe(201);
-    const cookies = await browser.cookieHeader();
-
-    store.hang.add('get');
-    expectNest503(await browser.get('/read'), noAnswer('get from the store of "sid"'));
-    expect(await browser.cookieHeader()).toBe(cookies);
-    store.hang.clear();
-
-    store.hang.add('set');
-    expectNest503(
-      await browser.post('/set', { roles: ['x'], theme: 'u' }),
-      noAnswer('set in the store of "sid"'),
-    );
-    expect(await browser.cookieHeader()).toBe(cookies);
-    store.hang.clear();
-
-    store.hang.add('destroy');
-    expectNest503(await browser.post('/destroy'), noAnswer('destroy a record'));
-    expect(await browser.cookieHeader()).toBe(cookies);
-    store.hang.clear();
-
-    // Nothing was half-written: the session is as it was before the failures.
-    const read = await browser.get('/read');
-    expect(read.status).toBe(200);
-    expect(read.json).toEqual({ session: { user: { id: 1 }, theme: 't' }, isNew: false });
-    expect(read.setCookies).toEqual([]);
-
-    // The touch of an unchanged session, once touchAfter (8640 s by default) has passed.
-    clock.install();
-    clock.advance(9000);
-    store.hang.add('touch');
-    expectNest503(await browser.get('/read'), noAnswer('touch in the store of "sid"'));
-    expect(await browser.cookieHeader()).toBe(cookies);
-    store.hang.clear();
-    const touched = await browser.get('/read');
-    expect(touched.status).toBe(200);
-    expect(setCookieNames(touched)).toEqual(['sid', 'session']);
-  });
-});

@@ -5,7 +5,7 @@
  * Which cookie or store holds which field is checked by reading Redis and by leaving single
  * cookies out of a request; no cookie is decoded.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 

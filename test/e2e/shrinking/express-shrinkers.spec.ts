@@ -52,6 +52,18 @@ describe('shrinkers given in the options, with the Express middleware', () => {
             },
           },
           {
+            key: 'mutating',
+            priority: 2,
+            // Against the contract: the second call grows every element in place before slicing.
+            shrink: (list: { n: string }[]) => {
+              calls.push('mutating');
+              if (calls.filter((c) => c === 'mutating').length === 2) {
+                for (const element of list) element.n += 'y'.repeat(50);
+              }
+              return list.slice(1);
+            },
+          },
+          {
             key: 'recent',
             // priority defaults to 0: shrunk before draft
             shrink: (recent: string[], { last }: ShrinkContext) => {
@@ -145,6 +157,31 @@ describe('shrinkers given in the options, with the Express middleware', () => {
     expect(events[0]!.bytesAfter).toBe(0);
     expect(error).not.toHaveBeenCalled();
     expect((await client.get('/get')).json).toEqual({});
+  });
+
+  it('measures what fits exactly even when a shrinker changed elements in place', async () => {
+    const element = () => ({ n: 'x'.repeat(150) });
+    const data = { mutating: Array.from({ length: 9 }, element) };
+    const grown = (count: number) =>
+      Array.from({ length: count }, () => ({ n: 'x'.repeat(150) + 'y'.repeat(50) }));
+    // 1445 bytes. Each call drops one element; the second also grows them all in place, after
+    // their sizes were known. The third leaves 6 grown elements: 1268 bytes, though sizes known
+    // by identity say 968 (sealing would then find no room); the fourth leaves 5: 1059, fits.
+    expect(bytesOf(data)).toBe(1445);
+    expect(bytesOf({ mutating: Array.from({ length: 8 }, element) })).toBeGreaterThan(FITS);
+    expect(bytesOf({ mutating: Array.from({ length: 6 }, element) })).toBeLessThanOrEqual(FITS);
+    expect(bytesOf({ mutating: grown(6) })).toBeGreaterThan(FITS);
+    expect(bytesOf({ mutating: grown(5) })).toBeLessThanOrEqual(FITS);
+
+    const client = new JarClient(url, { userAgent: UA });
+    const res = await client.post('/set', data);
+    expect(calls).toEqual(['mutating', 'mutating', 'mutating', 'mutating']);
+    expect(res.setCookies).toHaveLength(1);
+    expect(events.map((e) => [e.shrunkKeys, e.removedKeys, e.bytesAfter])).toEqual([
+      [['mutating'], [], pairBytes(res.setCookies)],
+    ]);
+    expect(error).not.toHaveBeenCalled();
+    expect((await client.get('/get')).json).toEqual({ mutating: grown(5) });
   });
 
   it('logs an error to the console and deletes the cookies when not even an empty session fits', async () => {

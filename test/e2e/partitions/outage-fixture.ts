@@ -1,0 +1,66 @@
+/**
+ * The fixture of the store-failure specs: the three partitions of API.md section 4 with a low
+ * `storeTimeout`, a Nest module with a hand-written `@Res()` route, and the check of Nest's 503.
+ */
+import { expect } from '@jest/globals';
+import { Controller, Module, Post, Req, Res } from '@nestjs/common';
+
+import {
+  ChunkedSessionModule,
+  type ChunkedSessionOptions,
+  type SessionStore,
+} from '../../../src/index.js';
+import type { BrowserResponse } from '../../support/browser.js';
+import { FieldsController, SECRET } from './support.js';
+
+export const STORE_TIMEOUT = 300;
+export const UNAVAILABLE =
+  /^Session store unavailable: (get from|set in|touch in|destroy a record)\b.* failed: .+/;
+
+export function partitionedOptions(store: SessionStore): ChunkedSessionOptions {
+  return {
+    secret: SECRET,
+    storeTimeout: STORE_TIMEOUT,
+    sessions: [
+      { cookieName: 'csrf', fields: ['csrfToken'], cookie: { sameSite: 'strict' } },
+      { cookieName: 'sid', fields: ['user', 'roles'], store },
+      { cookieName: 'session', fields: 'auto' },
+    ],
+  };
+}
+
+/** A route that answers by hand (`@Res()`): the response hooks commit, before the interceptor. */
+@Controller()
+class HandWrittenController {
+  @Post('by-hand')
+  byHand(
+    @Req() req: { session: Record<string, unknown>; body: Record<string, unknown> },
+    @Res() res: { status(code: number): { json(body: unknown): void } },
+  ) {
+    Object.assign(req.session, req.body);
+    res.status(200).json({ byHand: true });
+  }
+}
+
+export function outageModule(store: SessionStore) {
+  @Module({
+    imports: [ChunkedSessionModule.forRoot(partitionedOptions(store))],
+    controllers: [FieldsController, HandWrittenController],
+  })
+  class OutageModule {}
+  return OutageModule;
+}
+
+/** The body of Nest's 503 for a store failure, its message checked by pattern. */
+export function expectNest503(res: BrowserResponse, what: RegExp): void {
+  expect(res.status).toBe(503);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(res.json).toEqual({
+    statusCode: 503,
+    error: 'Service Unavailable',
+    code: 'ERR_SESSION_STORE_UNAVAILABLE',
+    message: expect.stringMatching(UNAVAILABLE),
+  });
+  expect(res.json.message).toMatch(what);
+  expect(res.setCookies).toEqual([]);
+}

@@ -1,0 +1,477 @@
+/**
+ * Stores that go away in the middle of a load run, then come back (issue 7, "Concurrency and
+ * faults"). Each scenario runs virtual users (real HTTP, tough-cookie jars) against one running
+ * Nest application while the test stops the store under it, then brings it back:
+ *
+ * - every request gets an answer: 201, or 503 `ERR_SESSION_STORE_UNAVAILABLE` while the store is
+ *   away — never a 500, never a dropped connection ("requests lost", the target is none);
+ * - a 503 changes no cookie; no 503 before the fault; none for a user once it has been served
+ *   again after the store came back (no restart of the application);
+ * - the counter each user increments stays consistent: it only moves by the requests that were
+ *   answered, plus at most the 503s since (a write the store applied while the request failed).
+ *
+ * Servers are the test's own (support.ts): a private redis-server (stopped with SHUTDOWN SAVE and
+ * restarted; frozen with SIGSTOP), a private memcached (killed with SIGKILL and restarted: its data
+ * is gone), and a TCP proxy in front of the machine's PostgreSQL (closed, every connection cut, and
+ * reopened). A FileStore folder that cannot be written gives a clear 503 too.
+ *
+ * Latencies are measured and printed (no timed assertion: the machine is shared).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller, Module, Post } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import memjs from 'memjs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import {
+  ChunkedSessionModule,
+  FileStore,
+  MemcachedStore,
+  PostgresStore,
+  RedisStore,
+  Session,
+  type SessionStore,
+} from '../../src/index.js';
+import { TestBrowser, type BrowserResponse } from '../support/browser.js';
+import { startNestApp, type RunningApp } from '../support/nest-app.js';
+import { describeWithServer } from '../support/require-server.js';
+import { CaptureLogger, SECRET, cookiePairs } from '../security/harness.js';
+import { HOST, PostgresProxy, PrivateMemcached, PrivateRedis, sleep, until } from './support.js';
+
+const STORE_TIMEOUT = 300;
+const USERS = 6;
+const PACE_MS = 10;
+const UNAVAILABLE =
+  /^Session store unavailable: (get from|set in|touch in) the store of "sid" failed: .+$/;
+
+@Controller()
+class CounterController {
+  @Post('inc')
+  inc(@Session() session: Record<string, unknown>) {
+    session.counter = ((session.counter as number | undefined) ?? 0) + 1;
+    session.csrf ??= `csrf-${Math.random().toString(36).slice(2)}`;
+    return { counter: session.counter };
+  }
+}
+
+async function startApp(store: SessionStore, logger: CaptureLogger): Promise<RunningApp> {
+  @Module({
+    imports: [
+      ChunkedSessionModule.forRoot({
+        secret: SECRET,
+        storeTimeout: STORE_TIMEOUT,
+        sessions: [
+          { cookieName: 'csrf', fields: ['csrf'] },
+          { cookieName: 'sid', fields: 'auto', store },
+        ],
+      }),
+    ],
+    controllers: [CounterController],
+  })
+  class FaultModule {}
+  return startNestApp(FaultModule, { configure: (app) => app.useLogger(logger) });
+}
+
+type Phase = 'up' | 'down' | 'back';
+
+interface Outcome {
+  user: number;
+  phase: Phase;
+  status: number | 'no answer';
+  ms: number;
+  response?: BrowserResponse;
+  error?: string;
+}
+
+/** Totals over every scenario, printed at the end for SECURITY.md. */
+const totals = { requests: 0, faults: 0, lost: 0, served: 0, unavailable: 0 };
+
+/**
+ * Virtual users incrementing their counters until `stop()`. `phase` is stamped on each outcome as
+ * the request is sent.
+ */
+function startLoad(url: string) {
+  let phase: Phase = 'up';
+  let stopping = false;
+  const outcomes: Outcome[] = [];
+  const browsers = Array.from({ length: USERS }, () => new TestBrowser(url));
+  const loops = browsers.map(async (browser, user) => {
+    while (!stopping) {
+      const at = phase;
+      const started = performance.now();
+      try {
+        const response = await browser.post('/inc');
+        outcomes.push({
+          user,
+          phase: at,
+          status: response.status,
+          ms: performance.now() - started,
+          response,
+        });
+      } catch (error) {
+        outcomes.push({
+          user,
+          phase: at,
+          status: 'no answer',
+          ms: performance.now() - started,
+          error: String(error),
+        });
+      }
+      await sleep(PACE_MS);
+    }
+  });
+  const served = (user: number, since: Phase[]) =>
+    outcomes.filter((o) => o.user === user && since.includes(o.phase) && o.status === 201).length;
+  return {
+    outcomes,
+    setPhase: (p: Phase) => {
+      phase = p;
+    },
+    /** Waits until every user has had `count` answers of 201 sent in one of `phases`. */
+    servedEach: (count: number, phases: Phase[]) =>
+      until(`${count} served requests per user in ${phases.join('/')}`, () =>
+        browsers.every((_, u) => served(u, phases) >= count),
+      ),
+    unavailableCount: () => outcomes.filter((o) => o.status === 503).length,
+    stop: async () => {
+      stopping = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+}
+
+/** Checks a finished run; `dataLost`: the store forgot everything when it came back. */
+function checkRun(name: string, outcomes: Outcome[], dataLost: boolean): void {
+  const lost = outcomes.filter((o) => o.status !== 201 && o.status !== 503);
+  totals.requests += outcomes.length;
+  totals.lost += lost.length;
+  totals.served += outcomes.filter((o) => o.status === 201).length;
+  totals.unavailable += outcomes.filter((o) => o.status === 503).length;
+  const unavailable = outcomes.filter((o) => o.status === 503);
+  const served = outcomes.filter((o) => o.status === 201);
+  console.log(
+    `${name}: ${outcomes.length} requests, ${served.length} served, ${unavailable.length} × 503, ` +
+      `${lost.length} lost; 503 latency median ${percentile(
+        unavailable.map((o) => o.ms),
+        50,
+      )} ms, ` +
+      `p99 ${percentile(
+        unavailable.map((o) => o.ms),
+        99,
+      )} ms, max ${percentile(
+        unavailable.map((o) => o.ms),
+        100,
+      )} ms; ` +
+      `served latency median ${percentile(
+        served.map((o) => o.ms),
+        50,
+      )} ms; reasons: ` +
+      JSON.stringify(reasons(unavailable)),
+  );
+  expect(lost.map((o) => `${o.status} ${o.error ?? o.response?.text}`)).toEqual([]);
+  expect(unavailable.length).toBeGreaterThan(0);
+  expect(outcomes.filter((o) => o.phase === 'up' && o.status !== 201)).toEqual([]);
+
+  for (const o of unavailable) {
+    expect(o.response!.setCookies).toEqual([]);
+    expect(o.response!.json).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'ERR_SESSION_STORE_UNAVAILABLE',
+      message: expect.stringMatching(UNAVAILABLE),
+    });
+  }
+
+  for (let user = 0; user < USERS; user++) {
+    const mine = outcomes.filter((o) => o.user === user);
+    let expected = 0;
+    let failedSince = 0;
+    let faultSince = false;
+    let backServed = false;
+    let csrf: string | undefined;
+    for (const o of mine) {
+      if (o.status === 503) {
+        expect(backServed).toBe(false); // once served again, the user is not refused again
+        failedSince++;
+        faultSince = true;
+        continue;
+      }
+      const counter = o.response!.json.counter as number;
+      const restartedEmpty = dataLost && faultSince && counter === 1;
+      if (!restartedEmpty) {
+        expect(counter).toBeGreaterThanOrEqual(expected + 1);
+        expect(counter).toBeLessThanOrEqual(expected + 1 + failedSince);
+      }
+      expected = counter;
+      failedSince = 0;
+      if (o.phase === 'back') backServed = true;
+      for (const { name, value } of cookiePairs(o.response!.setCookies)) {
+        if (name !== 'csrf') continue;
+        // csrf is written once: the first response, or again when the store lost the session.
+        if (csrf !== undefined) expect(restartedEmpty || value === '').toBe(true);
+        csrf = value;
+      }
+    }
+    expect(backServed).toBe(true);
+  }
+}
+
+function reasons(unavailable: Outcome[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const o of unavailable) {
+    const message = String(o.response?.json?.message ?? '');
+    const reason = message
+      .replace(/^.*? failed: /, '')
+      .replace(/\d+\.\d+\.\d+\.\d+:\d+/, 'HOST:PORT');
+    out[reason] = (out[reason] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** One fault scenario: load, fault, wait for 503s, recover, wait until everyone is served again. */
+async function runScenario(
+  name: string,
+  store: SessionStore,
+  fault: { inject: () => Promise<void>; recover: () => Promise<void>; dataLost?: boolean },
+): Promise<void> {
+  const logger = new CaptureLogger();
+  const running = await startApp(store, logger);
+  const load = startLoad(running.url);
+  try {
+    await load.servedEach(10, ['up']);
+    load.setPhase('down');
+    await fault.inject();
+    totals.faults++;
+    const before = load.unavailableCount();
+    await until(
+      '503 answers while the store is away',
+      () => load.unavailableCount() >= before + 30,
+      600,
+    );
+    await fault.recover();
+    load.setPhase('back');
+    await load.servedEach(10, ['back']);
+  } finally {
+    await load.stop();
+    await running.close();
+  }
+  checkRun(name, load.outcomes, fault.dataLost ?? false);
+}
+
+afterAll(() => {
+  console.log(`fault-injection totals: ${JSON.stringify(totals)}`);
+});
+
+describe('Redis stopped and started again under load (private redis-server)', () => {
+  let redis: PrivateRedis;
+  let client: Redis;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.create();
+    client = new Redis({
+      host: HOST,
+      port: redis.port,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    client.disconnect();
+    await redis.dispose();
+  });
+
+  it('answers 503 while Redis is stopped, and serves the same sessions once it is back', async () => {
+    await runScenario('redis SHUTDOWN SAVE + restart', new RedisStore({ client }), {
+      inject: () => redis.stop(),
+      recover: () => redis.start(),
+    });
+  });
+
+  it('answers 503 after storeTimeout while Redis is frozen (SIGSTOP), and serves again after SIGCONT', async () => {
+    await until('the client ready', () => client.status === 'ready');
+    await runScenario('redis SIGSTOP + SIGCONT', new RedisStore({ client }), {
+      inject: async () => redis.freeze(),
+      recover: async () => redis.thaw(),
+    });
+  });
+});
+
+describe('memcached killed and started again under load (private memcached)', () => {
+  let memcached: PrivateMemcached;
+  let client: memjs.Client;
+
+  beforeAll(async () => {
+    memcached = await PrivateMemcached.create();
+    client = memjs.Client.create(`${HOST}:${memcached.port}`, {
+      logger: { log: () => undefined },
+      timeout: 0.25,
+      conntimeout: 0.25,
+      retries: 0,
+    });
+  });
+
+  afterAll(async () => {
+    client.close();
+    await memcached.dispose();
+  });
+
+  it('answers 503 while memcached is down, and serves again once it is back (its data is gone)', async () => {
+    await runScenario('memcached SIGKILL + restart', new MemcachedStore({ client }), {
+      inject: () => memcached.kill(),
+      recover: () => memcached.start(),
+      dataLost: true,
+    });
+  });
+});
+
+await describeWithServer(
+  { name: 'PostgreSQL', host: HOST, port: 5432, start: 'pg_ctlcluster <version> main start' },
+  'PostgreSQL going away under load (a TCP proxy the test owns in front of 127.0.0.1:5432)',
+  () => {
+    let proxy: PostgresProxy;
+    let pool: pg.Pool;
+    const table = `rel_faults_${process.pid}_${Date.now().toString(36)}`;
+
+    beforeAll(async () => {
+      proxy = await PostgresProxy.create();
+      pool = new pg.Pool({
+        host: HOST,
+        port: proxy.port,
+        user: 'postgres',
+        database: 'test',
+        max: 5,
+        connectionTimeoutMillis: 1000,
+      });
+      pool.on('error', () => undefined);
+    });
+
+    afterAll(async () => {
+      await proxy.open().catch(() => undefined);
+      await pool.query(`DROP TABLE IF EXISTS "${table}"`).catch(() => undefined);
+      await pool.end();
+      await proxy.close();
+    });
+
+    it('answers 503 while the connection to PostgreSQL is cut, and serves again once it is back', async () => {
+      await runScenario('postgres proxy closed + reopened', new PostgresStore({ pool, table }), {
+        inject: () => proxy.close(),
+        recover: () => proxy.open(),
+      });
+    });
+  },
+);
+
+describe('a FileStore folder that cannot be written', () => {
+  let base: string;
+
+  beforeAll(() => {
+    base = mkdtempSync(join(tmpdir(), 'rel-filestore-'));
+  });
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  async function firstWrite(dir: string) {
+    const logger = new CaptureLogger();
+    const running = await startApp(new FileStore({ dir }), logger);
+    const browser = new TestBrowser(running.url);
+    return { running, browser };
+  }
+
+  it('a folder under a file: 503 naming the folder and the fix, no cookie; served once fixed, without a restart', async () => {
+    const blocker = join(base, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const dir = join(blocker, 'sessions');
+    const { running, browser } = await firstWrite(dir);
+    try {
+      const refused = await browser.post('/inc');
+      totals.requests++;
+      totals.faults++;
+      totals.unavailable++;
+      expect(refused.status).toBe(503);
+      expect(refused.setCookies).toEqual([]);
+      expect(refused.json).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: 'ERR_SESSION_STORE_UNAVAILABLE',
+        message:
+          'Session store unavailable: set in the store of "sid" failed: nestjs-chunked-session: ' +
+          `FileStore cannot create its folder ${JSON.stringify(dir)}: ENOTDIR: not a directory, mkdir '${dir}'. ` +
+          'Pass a `dir` this process can create and write to.',
+      });
+      rmSync(blocker);
+      mkdirSync(blocker, { mode: 0o700 });
+      const served = await browser.post('/inc');
+      totals.requests++;
+      totals.served++;
+      expect(served.status).toBe(201);
+      expect(served.json).toEqual({ counter: 1 });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('a folder others may write to: 503 that says so and how to fix it', async () => {
+    const dir = join(base, 'open-folder');
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const { running, browser } = await firstWrite(dir);
+    try {
+      const refused = await browser.post('/inc');
+      totals.requests++;
+      totals.faults++;
+      totals.unavailable++;
+      expect(refused.status).toBe(503);
+      expect(refused.setCookies).toEqual([]);
+      expect(refused.json.code).toBe('ERR_SESSION_STORE_UNAVAILABLE');
+      expect(refused.json.message).toBe(
+        'Session store unavailable: set in the store of "sid" failed: nestjs-chunked-session: ' +
+          `FileStore refuses its folder ${JSON.stringify(dir)}: group or others may write to it (mode 0o777); ` +
+          'run chmod 700 on it or choose another dir. Pass a `dir` this process can create and write to.',
+      );
+      chmodSync(dir, 0o700);
+      const served = await browser.post('/inc');
+      totals.requests++;
+      totals.served++;
+      expect(served.status).toBe(201);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('a read-only folder (when not running as root, which ignores permission bits)', async () => {
+    if (process.getuid?.() === 0) {
+      // root writes through mode bits; the two cases above cover a folder that cannot be used.
+      expect(process.getuid?.()).toBe(0);
+      return;
+    }
+    const dir = join(base, 'read-only');
+    mkdirSync(dir, { mode: 0o700 });
+    chmodSync(dir, 0o500);
+    const { running, browser } = await firstWrite(dir);
+    try {
+      const refused = await browser.post('/inc');
+      expect(refused.status).toBe(503);
+      expect(refused.setCookies).toEqual([]);
+      expect(refused.json.message).toMatch(
+        new RegExp(
+          `FileStore cannot write to its folder ${JSON.stringify(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: EACCES`,
+        ),
+      );
+    } finally {
+      chmodSync(dir, 0o700);
+      await running.close();
+    }
+  });
+});
