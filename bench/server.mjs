@@ -40,6 +40,11 @@ class BenchController {
     return { count: s.count };
   }
 
+  /** Diagnostics: a route that never touches the session (what the session layer costs idle). */
+  plain() {
+    return { count: 1 };
+  }
+
   /** Starts a session holding the payload of `kind`. */
   async seed(req, kind) {
     if (!PAYLOADS[kind]) return { ok: false };
@@ -59,6 +64,7 @@ class BenchController {
 Controller()(BenchController);
 decorateMethod(BenchController, 'hit', Get('hit'));
 Req()(BenchController.prototype, 'hit', 0);
+decorateMethod(BenchController, 'plain', Get('plain'));
 decorateMethod(BenchController, 'seed', Get('seed/:kind'));
 Req()(BenchController.prototype, 'seed', 0);
 Param('kind')(BenchController.prototype, 'seed', 1);
@@ -73,7 +79,7 @@ const instance = express();
 // Counts the benchmarked responses, those that set a cookie and those whose request carried the
 // payload (registered before any session layer).
 instance.use((req, res, next) => {
-  if (req.url === '/hit') {
+  if (req.url === '/hit' || req.url === '/plain') {
     res.on('finish', () => {
       stats.hits++;
       if (req[SEEN]) stats.seen++;

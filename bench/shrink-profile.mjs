@@ -2,14 +2,14 @@
 // plain Node (not under Jest): API.md's own shrinker dropping the oldest of 2000 recently viewed
 // products, `fits` at 5990 JSON bytes.
 //
-// Run: node bench/shrink-profile.mjs [--engine DIR] [--runs N] [--check]
-//   --engine DIR  a build of src/shrinking (default: compiled now with tsc into a temporary dir)
-//   --runs N      timed runs (default 200) after 30 warm-up runs
+// Run: node bench/shrink-profile.mjs [--engine DIR]... [--runs N] [--check]
+//   --engine DIR  a build of src/shrinking (default: src/shrinking compiled now with tsc into a
+//                 temporary dir); give several to compare them, runs interleaved (A, B, A, B...)
+//   --runs N      timed runs per engine (default 200) after 30 warm-up runs
 //   --check       also verify every `jsonBytes` given to `fits` against JSON.stringify (slow)
 // Profile: node --cpu-prof --cpu-prof-dir=/tmp/prof bench/shrink-profile.mjs --runs 2000
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,7 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i === -1 ? fallback : process.argv[i + 1];
 };
+const args = (name) => process.argv.flatMap((a, i) => (a === name ? [process.argv[i + 1]] : []));
 const RUNS = Number(arg('--runs', 200));
 const CHECK = process.argv.includes('--check');
 const LIMIT = 5990;
@@ -29,15 +30,23 @@ function buildEngine() {
     .filter((f) => f.endsWith('.ts'))
     .map((f) => join(root, 'src/shrinking', f));
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  const flags = ['--ignoreConfig', '--target', 'ES2022', '--module', 'NodeNext'];
-  flags.push('--moduleResolution', 'NodeNext', '--types', 'node', '--strict', '--skipLibCheck');
+  const flags = ['--ignoreConfig', '--target', 'ES2022', '--module', 'ES2022'];
+  flags.push('--moduleResolution', 'bundler', '--types', 'node', '--strict', '--skipLibCheck');
   execFileSync(process.execPath, [tsc, ...flags, '--outDir', out, ...files], { cwd: root });
   writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
   return out;
 }
 
-const engineDir = resolve(arg('--engine', '') || buildEngine());
-const { shrinkPartition } = await import(pathToFileURL(join(engineDir, 'shrink-partition.js')));
+const engines = [];
+for (const dir of args('--engine').length > 0 ? args('--engine') : [undefined]) {
+  const built = dir === undefined ? buildEngine() : resolve(dir);
+  const url = pathToFileURL(join(built, 'shrink-partition.js'));
+  engines.push({
+    name: dir ?? 'src/shrinking',
+    shrinkPartition: (await import(url)).shrinkPartition,
+  });
+  if (dir === undefined) rmSync(built, { recursive: true, force: true }); // loaded: not needed
+}
 
 /** ~64 KB of JSON: a user, a small cart, and 2000 recently viewed product URLs (~30 chars). */
 function makeSession() {
@@ -50,7 +59,10 @@ function makeSession() {
     })),
     locale: 'en-GB',
     csrf: 'c'.repeat(43),
-    recentlyViewed: Array.from({ length: 2000 }, (_, i) => `https://shop.example/p/${1_000_000 + i}`),
+    recentlyViewed: Array.from(
+      { length: 2000 },
+      (_, i) => `https://shop.example/p/${1_000_000 + i}`,
+    ),
   };
 }
 
@@ -72,7 +84,7 @@ const fits = (jsonBytes, candidate) => {
 
 const template = JSON.stringify(makeSession());
 // A fresh session each run (parsed, as a request's cookie would be), parsed outside the timing.
-async function once() {
+async function once(shrinkPartition) {
   const data = JSON.parse(template);
   const t0 = process.hrtime.bigint();
   const result = await shrinkPartition({ data, shrinkers, fits });
@@ -86,28 +98,40 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const first = await once();
-const expectedBytes = Buffer.byteLength(JSON.stringify(first.result.data));
-if (!first.result.fits || first.result.jsonBytes !== expectedBytes) {
-  throw new Error(`wrong result: ${JSON.stringify({ ...first.result, data: undefined })}`);
+const firsts = [];
+for (const { shrinkPartition } of engines) {
+  const { result } = await once(shrinkPartition);
+  const expectedBytes = Buffer.byteLength(JSON.stringify(result.data));
+  if (!result.fits || result.jsonBytes !== expectedBytes) {
+    throw new Error(`wrong result: ${JSON.stringify({ ...result, data: undefined })}`);
+  }
+  firsts.push(result);
+  for (let i = 0; i < 30; i++) await once(shrinkPartition);
 }
-for (let i = 0; i < 30; i++) await once();
-fitsCalls = 0;
-const times = [];
-for (let i = 0; i < RUNS; i++) times.push((await once()).ms);
-const sorted = [...times].sort((a, b) => a - b);
-console.log(
-  JSON.stringify({
-    engine: engineDir,
-    sessionBytes: template.length,
-    listLength: 2000,
-    kept: first.result.data.recentlyViewed.length,
-    jsonBytesAfter: first.result.jsonBytes,
-    fitsCallsPerRun: fitsCalls / RUNS,
-    mismatches: CHECK ? mismatches : 'not checked',
-    runs: RUNS,
-    medianMs: +median(times).toFixed(3),
-    minMs: +sorted[0].toFixed(3),
-    p90Ms: +sorted[Math.floor(RUNS * 0.9)].toFixed(3),
-  }),
-);
+const times = engines.map(() => []);
+const calls = engines.map(() => 0);
+for (let i = 0; i < RUNS; i++) {
+  for (let e = 0; e < engines.length; e++) {
+    const before = fitsCalls;
+    times[e].push((await once(engines[e].shrinkPartition)).ms);
+    calls[e] += fitsCalls - before;
+  }
+}
+for (let e = 0; e < engines.length; e++) {
+  const sorted = [...times[e]].sort((a, b) => a - b);
+  console.log(
+    JSON.stringify({
+      engine: engines[e].name,
+      sessionBytes: template.length,
+      listLength: 2000,
+      kept: firsts[e].data.recentlyViewed.length,
+      jsonBytesAfter: firsts[e].jsonBytes,
+      fitsCallsPerRun: calls[e] / RUNS,
+      mismatches: CHECK ? mismatches : 'not checked',
+      runs: RUNS,
+      medianMs: +median(sorted).toFixed(3),
+      minMs: +sorted[0].toFixed(3),
+      p90Ms: +sorted[Math.floor(RUNS * 0.9)].toFixed(3),
+    }),
+  );
+}

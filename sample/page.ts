@@ -385,7 +385,9 @@ function shrinkCard(record: ShrinkRecord | undefined): Html {
   return html`<div class="card shrink" id="shrink">
     <h2>
       Last shrink
-      <span class="count">· ${record.at.toISOString().slice(11, 19)} UTC, ${record.request}</span>
+      <span class="count" data-test="shrink-when"
+        >· ${record.at.toISOString().slice(11, 19)} UTC, ${record.request}</span
+      >
     </h2>
     <p data-test="shrink-event">
       The <code>${event.cookieName}</code> cookies would have taken

@@ -2,10 +2,16 @@
 // with the installed TypeScript, then runs it. Nothing but `npm install` is needed beforehand.
 // Environment: PORT (3000), HOST (127.0.0.1), SESSION_SECRET, REDIS_URL, SESSION_DIR.
 import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+// tsc's incremental build trusts its .tsbuildinfo: without the output it describes, start over.
+if (!existsSync(join(root, 'dist-sample/sample/main.js'))) {
+  rmSync(join(root, 'dist-sample'), { recursive: true, force: true });
+}
 
 console.log('Compiling the sample (sample/ → dist-sample/) …');
 const tsc = spawnSync(

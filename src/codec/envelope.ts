@@ -15,11 +15,15 @@ export const ENVELOPE_HEADER_BYTES = 9;
 /** Inflating stops here: a sealed value is never larger than a Cookie header. */
 const MAX_INFLATED_BYTES = 1 << 20;
 
+function writeHeader(target: Buffer, flags: number, createdAt: number, writtenAt: number): void {
+  target[0] = flags;
+  target.writeUInt32BE(createdAt >>> 0, 1);
+  target.writeUInt32BE(writtenAt >>> 0, 5);
+}
+
 function header(flags: number, createdAt: number, writtenAt: number): Buffer {
   const h = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES);
-  h[0] = flags;
-  h.writeUInt32BE(createdAt >>> 0, 1);
-  h.writeUInt32BE(writtenAt >>> 0, 5);
+  writeHeader(h, flags, createdAt, writtenAt);
   return h;
 }
 
@@ -34,14 +38,19 @@ export function encodeEnvelope(
   isStoreId: boolean,
   compress: boolean,
 ): Buffer {
-  let body = Buffer.from(json, 'utf8');
   let flags = isStoreId ? FLAG_STORE_ID : 0;
-  if (compress) {
-    const deflated = deflateRawSync(body);
-    if (deflated.length < body.length) {
-      body = deflated;
-      flags |= FLAG_DEFLATE;
-    }
+  if (!compress) {
+    // One allocation: the header, then the JSON written in place.
+    const bytes = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + Buffer.byteLength(json, 'utf8'));
+    writeHeader(bytes, flags, createdAt, writtenAt);
+    bytes.write(json, ENVELOPE_HEADER_BYTES, 'utf8');
+    return bytes;
+  }
+  let body = Buffer.from(json, 'utf8');
+  const deflated = deflateRawSync(body);
+  if (deflated.length < body.length) {
+    body = deflated;
+    flags |= FLAG_DEFLATE;
   }
   return Buffer.concat([header(flags, createdAt, writtenAt), body]);
 }

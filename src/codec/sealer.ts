@@ -17,7 +17,6 @@ const HEADER = 5; // version (1) + key id (4)
 const IV = 12;
 const TAG = 16;
 const MAC = 32;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /** Length of unpadded base64url for `bytes` bytes. */
 export function base64urlLength(bytes: number): number {
@@ -25,13 +24,35 @@ export function base64urlLength(bytes: number): number {
 }
 
 function decode(sealed: string, minBytes: number): Buffer | undefined {
-  if (!BASE64URL.test(sealed) || sealed.length % 4 === 1) return undefined;
+  if (sealed.length % 4 === 1) return undefined;
   const bytes = Buffer.from(sealed, 'base64url');
-  // Only the canonical spelling: a last character whose unused low bits differ decodes to
-  // the same bytes, and would let a changed cookie value read as the original.
+  // Only the canonical spelling: re-encoding must give the text back. That refuses every
+  // character outside the unpadded base64url alphabet (the decoder would skip or translate it)
+  // and a last character whose unused low bits differ (it decodes to the same bytes, and would
+  // let a changed cookie value read as the original). Cheaper than a regular expression.
   if (bytes.toString('base64url') !== sealed) return undefined;
   return bytes.length >= minBytes ? bytes : undefined;
 }
+
+/**
+ * Random IVs, cut from a pool refilled `IV_POOL` at a time: on a busy server one `randomBytes`
+ * call costs more than encrypting a small session. Each IV is handed out once, never reused.
+ */
+const IV_POOL = 256;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+
+function nextIv(): Buffer {
+  if (ivOffset + IV > ivPool.length) {
+    ivPool = randomBytes(IV * IV_POOL);
+    ivOffset = 0;
+  }
+  ivOffset += IV;
+  return ivPool.subarray(ivOffset - IV, ivOffset);
+}
+
+/** Cookie names whose AAD is kept; past it the cache starts again (names come from options). */
+const AAD_CACHE_MAX = 64;
 
 function indexKeys(keys: DerivedKey[]): Map<string, number> {
   const byId = new Map<string, number>();
@@ -45,18 +66,29 @@ function indexKeys(keys: DerivedKey[]): Map<string, number> {
 /** AES-256-GCM: `version | key id | iv | ciphertext | tag`, with version, key id and cookie name as AAD. */
 function encryptSealer(keys: DerivedKey[]): Sealer {
   const byId = indexKeys(keys);
-  const aad = (header: Buffer, cookieName: string) =>
-    Buffer.concat([header, Buffer.from(cookieName, 'utf8')]);
+  const headers = keys.map(({ id }) =>
+    Buffer.from([VERSION_ENCRYPT, id[0]!, id[1]!, id[2]!, id[3]!]),
+  );
+  /** AAD per cookie name and key: `version | key id | cookie name`, built once. */
+  let aads = new Map<string, Buffer[]>();
+  const aad = (keyIndex: number, cookieName: string): Buffer => {
+    let byKey = aads.get(cookieName);
+    if (!byKey) {
+      if (aads.size >= AAD_CACHE_MAX) aads = new Map();
+      const name = Buffer.from(cookieName, 'utf8');
+      byKey = headers.map((header) => Buffer.concat([header, name]));
+      aads.set(cookieName, byKey);
+    }
+    return byKey[keyIndex]!;
+  };
   return {
     seal(cookieName, plaintext) {
-      const { id, key } = keys[0]!;
-      const header = Buffer.from([VERSION_ENCRYPT, id[0]!, id[1]!, id[2]!, id[3]!]);
-      const iv = randomBytes(IV);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(aad(header, cookieName));
+      const iv = nextIv();
+      const cipher = createCipheriv('aes-256-gcm', keys[0]!.key, iv);
+      cipher.setAAD(aad(0, cookieName));
       const body = cipher.update(plaintext);
       const final = cipher.final();
-      return Buffer.concat([header, iv, body, final, cipher.getAuthTag()]).toString('base64url');
+      return Buffer.concat([headers[0]!, iv, body, final, cipher.getAuthTag()]).toString('base64url');
     },
     open(cookieName, sealed) {
       const bytes = decode(sealed, HEADER + IV + TAG);
@@ -65,10 +97,11 @@ function encryptSealer(keys: DerivedKey[]): Sealer {
       if (keyIndex === undefined) return undefined;
       try {
         const decipher = createDecipheriv('aes-256-gcm', keys[keyIndex]!.key, bytes.subarray(HEADER, HEADER + IV));
-        decipher.setAAD(aad(bytes.subarray(0, HEADER), cookieName));
+        decipher.setAAD(aad(keyIndex, cookieName));
         decipher.setAuthTag(bytes.subarray(bytes.length - TAG));
         const body = decipher.update(bytes.subarray(HEADER + IV, bytes.length - TAG));
-        return { plaintext: Buffer.concat([body, decipher.final()]), keyIndex };
+        const final = decipher.final();
+        return { plaintext: final.length === 0 ? body : Buffer.concat([body, final]), keyIndex };
       } catch {
         return undefined;
       }

@@ -31,8 +31,12 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
         throw toHttpError(error);
       }
     };
-    return from(this.load(req, res)).pipe(
-      switchMap(() => next.handle()),
+    // Usually the module's middleware has loaded the session already: no need to wait for it.
+    const handled =
+      this.engine.sessionOf(req) !== undefined
+        ? next.handle()
+        : from(this.load(req, res)).pipe(switchMap(() => next.handle()));
+    return handled.pipe(
       mergeMap(async (value) => {
         await commit();
         return value;

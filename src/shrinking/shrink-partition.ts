@@ -102,19 +102,23 @@ export async function shrinkPartition(request: ShrinkRequest): Promise<ShrinkRes
     if (accepted) shrunkKeys.add(key);
     return accepted;
   };
+  // One context per phase, frozen: an object literal with a getter is built by the runtime, not
+  // from a template (~0.2 µs, as much as a step of a 2000-element list takes otherwise). `session`
+  // is built on first read: most shrinkers only look at their value.
+  const context = (last: boolean): ShrinkContext =>
+    Object.freeze({
+      last,
+      get session() {
+        return candidate.snapshot();
+      },
+    });
+  const contexts = { early: context(false), last: context(true) };
   /** One shrinker call. Synchronous for synchronous shrinkers: a step costs no promise then. */
   const step = (shrinker: OrderedShrinker, last: boolean): boolean | Promise<boolean> => {
     const { key } = shrinker;
     let value: unknown;
     try {
-      // `session` is built on first read: most shrinkers only look at their value.
-      const context: ShrinkContext = {
-        last,
-        get session() {
-          return candidate.snapshot();
-        },
-      };
-      value = shrinker.shrink(candidate.data[key], context);
+      value = shrinker.shrink(candidate.data[key], last ? contexts.last : contexts.early);
     } catch (error) {
       return failed(key, error);
     }

@@ -114,7 +114,15 @@ const limitsArb: fc.Arbitrary<Partial<CookieLimits>> = fc.record(
 );
 
 /** Names that look like the session's chunks but are not (the library must count them as foreign). */
-const LOOKALIKES = ['session.0', 'session.1000', 'session.01', 'session-1', 'sessionx', 'Session', 'x.session'];
+const LOOKALIKES = [
+  'session.0',
+  'session.1000',
+  'session.01',
+  'session-1',
+  'sessionx',
+  'Session',
+  'x.session',
+];
 const foreignNameArb = fc
   .oneof(
     { weight: 5, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/) },
@@ -132,7 +140,10 @@ const foreignArb = fc.uniqueArray(fc.tuple(foreignNameArb, foreignValueArb), {
 
 /** A long string of repeated unicode (a slice may split a surrogate pair: JSON escapes it). */
 const longTextArb = fc
-  .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }), fc.integer({ min: 50, max: 12000 }))
+  .tuple(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
+    fc.integer({ min: 50, max: 12000 }),
+  )
   .map(([unit, length]) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length));
 const valueArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme' }),
@@ -145,23 +156,24 @@ const keyArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('list', 'text', 'user') },
 );
 const MAX_DATA_BYTES = 60000;
-const dataArb: fc.Arbitrary<Data> = fc
-  .dictionary(keyArb, valueArb, { maxKeys: 12 })
-  .map((data) => {
-    // JSON-normalized (what the server receives), without `__proto__` keys, at most ~60 KB.
-    const plain = JSON.parse(JSON.stringify(data), (key, value: unknown) =>
-      key === '__proto__' ? undefined : value,
-    ) as Data;
-    for (const key of Object.keys(plain).reverse()) {
-      if (byteLength(JSON.stringify(plain)) <= MAX_DATA_BYTES) break;
-      delete plain[key];
-    }
-    return plain;
-  });
+const dataArb: fc.Arbitrary<Data> = fc.dictionary(keyArb, valueArb, { maxKeys: 12 }).map((data) => {
+  // JSON-normalized (what the server receives), without `__proto__` keys, at most ~60 KB.
+  const plain = JSON.parse(JSON.stringify(data), (key, value: unknown) =>
+    key === '__proto__' ? undefined : value,
+  ) as Data;
+  for (const key of Object.keys(plain).reverse()) {
+    if (byteLength(JSON.stringify(plain)) <= MAX_DATA_BYTES) break;
+    delete plain[key];
+  }
+  return plain;
+});
 
 // ---- checks -----------------------------------------------------------------------------
 
-function expectedLimits(userAgent: string | undefined, override: Partial<CookieLimits>): CookieLimits {
+function expectedLimits(
+  userAgent: string | undefined,
+  override: Partial<CookieLimits>,
+): CookieLimits {
   return { ...browserLimits(userAgent), ...override };
 }
 
@@ -196,7 +208,8 @@ async function checkWrite(
   const jar = await client.cookies();
   const header = await client.cookieHeader();
   const ours = jar.filter((c) => isChunkOf(NAME, c.name));
-  const foreignBreaks = foreign.length > limits.maxCookies || headerBytes(foreign) > limits.maxTotalBytes;
+  const foreignBreaks =
+    foreign.length > limits.maxCookies || headerBytes(foreign) > limits.maxTotalBytes;
   if (foreignBreaks) {
     expect(ours).toEqual([]);
   } else {
@@ -217,7 +230,10 @@ async function checkWrite(
     expect(event.cookieName).toBe(NAME);
     expect(event.userAgent).toBe(userAgent);
     expect(event.bytesAfter).toBe(
-      written.reduce((sum, line) => sum + byteLength(lineName(line)) + byteLength(lineValue(line)), 0),
+      written.reduce(
+        (sum, line) => sum + byteLength(lineName(line)) + byteLength(lineValue(line)),
+        0,
+      ),
     );
     expect(event.bytesBefore).toBeGreaterThan(event.bytesAfter);
   }
@@ -269,18 +285,26 @@ describe('property: a session always fits the limits of the request that wrote i
           // First write, under the first limits.
           const limits1 = expectedLimits(userAgent, override1);
           let before = events.length;
-          const first = await client.post('/set', { data: data1 }, {
-            headers: { [LIMITS_HEADER]: JSON.stringify(override1) },
-          });
+          const first = await client.post(
+            '/set',
+            { data: data1 },
+            {
+              headers: { [LIMITS_HEADER]: JSON.stringify(override1) },
+            },
+          );
           await checkWrite(client, first, limits1, foreign, userAgent, before);
 
           // Second write, changed data under other limits, over the first write's cookies.
           const body2 = { ...data2, _step: 2 };
           const limits2 = expectedLimits(userAgent, override2);
           before = events.length;
-          const second = await client.post('/set', { data: body2 }, {
-            headers: { [LIMITS_HEADER]: JSON.stringify(override2) },
-          });
+          const second = await client.post(
+            '/set',
+            { data: body2 },
+            {
+              headers: { [LIMITS_HEADER]: JSON.stringify(override2) },
+            },
+          );
           const event = await checkWrite(client, second, limits2, foreign, userAgent, before);
           const chunks = second.setCookies.filter((line) => !isDeletion(line)).length;
           stats.maxChunks = Math.max(stats.maxChunks, chunks);

@@ -7,11 +7,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { BrowserContext, Cookie, Page } from 'playwright-core';
 import { startSample, type RunningSample } from '../../sample/bootstrap.js';
-import { describeMissing } from '../support/require-server.js';
-import { CHROMIUM_PATH, hasChromium, launchChromium, type LaunchedChromium } from './chromium.js';
+import { describeWithChromium, launchChromium, type RunningChromium } from '../support/chromium.js';
 
 const SECRET = 'the-sample-browser-test-secret-0123456789';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -20,7 +19,7 @@ const MAX_ROUNDS = 12;
 
 function scenario(): void {
   let sample: RunningSample;
-  let chromium: LaunchedChromium;
+  let chromium: RunningChromium;
   let context: BrowserContext;
   let page: Page;
   let sessionDir: string;
@@ -39,8 +38,11 @@ function scenario(): void {
     rmSync(sessionDir, { recursive: true, force: true });
   });
 
-  const text = async (test: string) =>
-    ((await page.locator(`[data-test="${test}"]`).textContent()) ?? '').trim();
+  /** An element's text as rendered: runs of white space are one space. */
+  const text = async (test: string) => (await raw(test)).replace(/\s+/g, ' ').trim();
+  /** An element's text as it is (for the session's `<pre>`). */
+  const raw = async (test: string) =>
+    (await page.locator(`[data-test="${test}"]`).textContent()) ?? '';
   const number = async (test: string) => Number((await text(test)).replace(/,/g, ''));
   const jar = async (): Promise<Cookie[]> =>
     (await context.cookies(sample.url)).sort((a, b) => a.name.localeCompare(b.name));
@@ -189,12 +191,12 @@ function scenario(): void {
   });
 
   it('finds the session intact after a reload, with no cookie rewritten', async () => {
-    const json = await text('session-json');
+    const json = await raw('session-json');
     const cookies = await jar();
     const response = await page.reload();
     expect(response?.status()).toBe(200);
     expect(await response?.headerValue('set-cookie')).toBeNull();
-    expect(await text('session-json')).toBe(json);
+    expect(await raw('session-json')).toBe(json);
     expect(await jar()).toEqual(cookies);
     expect(await text('user')).toBe('alice');
     const session = JSON.parse(json);
@@ -223,12 +225,4 @@ function scenario(): void {
   });
 }
 
-if (hasChromium()) {
-  describe('the sample shop in Chromium', scenario);
-} else {
-  describeMissing(
-    'the sample shop in Chromium',
-    `no Chromium at ${CHROMIUM_PATH}. Install it with: apt-get update && apt-get install -y chromium`,
-    scenario,
-  );
-}
+describeWithChromium('the sample shop in Chromium', scenario);

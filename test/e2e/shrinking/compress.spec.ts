@@ -10,7 +10,8 @@ import { startNestApp, type RunningApp } from '../../support/nest-app.js';
 import { byteLength, isDeletion, JarClient, lineName } from '../limits/jar-client.js';
 
 const SECRET = 'a-compress-test-secret-long-enough-012345678';
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 type Data = Record<string, unknown>;
 const events: { compress: boolean; event: ShrinkEvent }[] = [];

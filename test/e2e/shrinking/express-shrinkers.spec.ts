@@ -3,7 +3,16 @@
  * `shrinkers: [{ key, priority?, shrink }]`, synchronous or asynchronous, `undefined` removing
  * the key; warnings and errors go to the console with the package's name.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest,
+} from '@jest/globals';
 import express from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,10 +20,12 @@ import { chunkedSession, type ShrinkContext, type ShrinkEvent } from '../../../s
 import { byteLength, isDeletion, JarClient, lineName, lineValue } from '../limits/jar-client.js';
 
 const SECRET = 'an-express-shrink-secret-long-enough-0123456';
-const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15';
+const UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15';
 /** As in shrink-phases.spec.ts: one cookie of at most 1500 bytes holds at most 1075 bytes of JSON. */
 const FITS = 1075;
-const DELETION = '=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax';
+const DELETION =
+  '=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax';
 
 const calls: string[] = [];
 const events: ShrinkEvent[] = [];
@@ -38,7 +49,12 @@ describe('shrinkers given in the options, with the Express middleware', () => {
     app.use(
       chunkedSession({
         secret: SECRET,
-        limits: { maxCookieBytes: 4096, countsAttributes: false, maxCookies: 180, maxTotalBytes: 1500 },
+        limits: {
+          maxCookieBytes: 4096,
+          countsAttributes: false,
+          maxCookies: 180,
+          maxTotalBytes: 1500,
+        },
         onShrink: (event) => events.push(event),
         shrinkers: [
           {
@@ -151,7 +167,9 @@ describe('shrinkers given in the options, with the Express middleware', () => {
     await client.plant('neighbour', 'n'.repeat(1300));
     const tight = await client.post('/set', { recent: list('r', 2), big: 'b'.repeat(300) });
     expect(calls).toEqual(['recent', 'recent', 'recent!']);
-    expect(events.map((e) => [e.shrunkKeys, e.removedKeys])).toEqual([[['recent'], ['big', 'recent']]]);
+    expect(events.map((e) => [e.shrunkKeys, e.removedKeys])).toEqual([
+      [['recent'], ['big', 'recent']],
+    ]);
     // Shrunk to nothing: an empty session keeps no cookie.
     expect(tight.setCookies).toEqual([`session${DELETION}`]);
     expect(events[0]!.bytesAfter).toBe(0);

@@ -28,7 +28,8 @@ const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133
 const MAX_TOTAL = 1500;
 /** AES-GCM adds 33 bytes and the envelope 9; base64url of 1117 bytes is 1490 characters. */
 const FITS = 1075;
-const DELETION = '=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax';
+const DELETION =
+  '=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax';
 
 type Data = Record<string, unknown>;
 
@@ -42,7 +43,12 @@ interface Call {
 const calls: Call[] = [];
 const events: ShrinkEvent[] = [];
 const record = (key: string, ctx: ShrinkContext): void => {
-  calls.push({ key, last: ctx.last, sees: Object.keys(ctx.session), frozen: Object.isFrozen(ctx.session) });
+  calls.push({
+    key,
+    last: ctx.last,
+    sees: Object.keys(ctx.session),
+    frozen: Object.isFrozen(ctx.session),
+  });
 };
 
 /** Drops the oldest entry while there are two or more; never removes the key itself. */
@@ -167,7 +173,12 @@ describe('shrinking through a Nest application', () => {
   });
 
   it('phase 1 only: lowest priority first, ties by key name, stopping as soon as it fits', async () => {
-    const data = { zeta: list('z', 4), alpha: list('a', 2), beta: repeat('b', 100), noA: repeat('n', 50) };
+    const data = {
+      zeta: list('z', 4),
+      alpha: list('a', 2),
+      beta: repeat('b', 100),
+      noA: repeat('n', 50),
+    };
     // 1407 bytes; zeta drops one (1204, still over), then alpha drops one (1001): fits.
     expect(bytesOf(data)).toBe(1407);
     expect(bytesOf({ ...data, zeta: list('z', 3) })).toBeGreaterThan(FITS);
@@ -235,7 +246,12 @@ describe('shrinking through a Nest application', () => {
     ]);
     expect((await client.get('/get')).json).toEqual(withoutB);
     expect(logger.of('ChunkedSession').map((e) => [e.level, e.message])).toEqual([
-      ['warn', expect.stringMatching(/^the session cookie "session" did not fit \(\d+ → \d+ bytes\); removed: noB$/)],
+      [
+        'warn',
+        expect.stringMatching(
+          /^the session cookie "session" did not fit \(\d+ → \d+ bytes\); removed: noB$/,
+        ),
+      ],
     ]);
   });
 
@@ -312,7 +328,7 @@ describe('shrinking through a Nest application', () => {
     expect(logger.of('ChunkedSession')).toHaveLength(1);
   });
 
-  it('deletes the cookies when not even an empty session fits beside the site\'s other cookies', async () => {
+  it("deletes the cookies when not even an empty session fits beside the site's other cookies", async () => {
     const client = new JarClient(running.url, { userAgent: UA });
     await write({ small: 1 }, client);
     expect((await client.cookies()).map((c) => c.name)).toEqual(['session']);
@@ -321,19 +337,34 @@ describe('shrinking through a Nest application', () => {
     // 'other=' + 1495 bytes: 1501 bytes, over the 1500-byte total on its own.
     await client.plant('other', repeat('o', 1495));
 
-    const data = { zeta: list('z', 4), alpha: list('a', 2), beta: repeat('b', 100), noA: repeat('n', 50) };
+    const data = {
+      zeta: list('z', 4),
+      alpha: list('a', 2),
+      beta: repeat('b', 100),
+      noA: repeat('n', 50),
+    };
     const res = await client.post('/set', data);
     expect(res.status).toBe(201);
     expect(res.setCookies).toEqual([`session${DELETION}`]);
     expect((await client.cookies()).map((c) => c.name)).toEqual(['other']);
     expect(calls.map((c) => `${c.key}${c.last ? '!' : ''}`)).toEqual([
       // phase 1: zeta 4 → 3 → 2 → 1, alpha 2 → 1; the fourth round makes nothing smaller
-      'zeta', 'alpha', 'beta',
-      'zeta', 'alpha', 'beta',
-      'zeta', 'alpha', 'beta',
-      'zeta', 'alpha', 'beta',
+      'zeta',
+      'alpha',
+      'beta',
+      'zeta',
+      'alpha',
+      'beta',
+      'zeta',
+      'alpha',
+      'beta',
+      'zeta',
+      'alpha',
+      'beta',
       // phase 3 (phase 2 removed noA)
-      'zeta!', 'alpha!', 'beta!',
+      'zeta!',
+      'alpha!',
+      'beta!',
     ]);
     expect(events).toEqual([
       {
