@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import autocannon from 'autocannon';
 const variants = process.argv[2].split(','); const path = process.argv[3]; const kind = process.argv[4]; const rounds = +(process.argv[5] ?? 3);
 const servers = await Promise.all(variants.map((v) => new Promise((res) => { const c = fork('./bench/server.mjs', [v], { execPath: 'taskset', execArgv: ['-c', '1', process.execPath, ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROF] : [])] }); c.on('message', (m) => m.type === 'ready' && res({ v, c, base: `http://127.0.0.1:${m.port}` })); })));
-for (const s of servers) { s.cookie = ''; if (kind) { const r = await fetch(`${s.base}/seed/${kind}`); s.cookie = r.headers.getSetCookie().map((l) => l.split(';')[0]).join('; '); } }
+for (const s of servers) { s.cookie = process.env.COOKIE ?? ''; if (kind && s.v !== 'none') { const r = await fetch(`${s.base}/seed/${kind}`); s.cookie = r.headers.getSetCookie().map((l) => l.split(';')[0]).join('; '); } }
 const res = Object.fromEntries(variants.map((v) => [v, []]));
 for (let r = 0; r < rounds + 1; r++) for (const s of servers) {
   const a = await (await fetch(`${s.base}/__stats`)).json();

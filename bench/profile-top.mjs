@@ -1,6 +1,7 @@
 // Summarizes a V8 .cpuprofile (from `--profile VARIANT`): self and inclusive time per function.
-//   node bench/profile-top.mjs bench/profiles/CPU....cpuprofile [rows] [requests]
-// With `requests`, times are shown as µs per request instead of shares of the sampled time.
+//   node bench/profile-top.mjs bench/profiles/CPU....cpuprofile [rows] [requests] [skip-seconds]
+// With `requests`, times are shown as µs per request instead of shares of the sampled time;
+// `skip-seconds` leaves out the first seconds of the profile (start-up, warm-up).
 import { readFileSync } from 'node:fs';
 
 const profile = JSON.parse(readFileSync(process.argv[2], 'utf8'));
@@ -10,7 +11,12 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const time = new Map();
-profile.samples.forEach((id, i) => time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const skipMicros = Number(process.argv[5] ?? 0) * 1e6;
+let at = 0;
+profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at >= skipMicros) time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const label = (n) => {
   const f = n.callFrame;
   return `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;

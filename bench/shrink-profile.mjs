@@ -7,6 +7,9 @@
 //                 temporary dir); give several to compare them, runs interleaved (A, B, A, B...)
 //   --runs N      timed runs per engine (default 200) after 30 warm-up runs
 //   --check       also verify every `jsonBytes` given to `fits` against JSON.stringify (slow)
+//   --floors      also time two bare loops of this one case, no engine: the shrinker's calls with
+//                 `fits` on trusted sizes (nothing verified), and the same plus one `Object.is` per
+//                 element against a private copy (the least an exact engine must do per step)
 // Profile: node --cpu-prof --cpu-prof-dir=/tmp/prof bench/shrink-profile.mjs --runs 2000
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,6 +86,34 @@ const fits = (jsonBytes, candidate) => {
 };
 
 const template = JSON.stringify(makeSession());
+
+/** A bare loop for this case only: `verify` decides whether each step's array is checked. */
+function floor(verify) {
+  return async ({ data, shrinkers: [{ key, shrink }], fits }) => {
+    const ctx = { last: false, session: data };
+    const rest = JSON.stringify({ ...data, [key]: [] }).length; // `[]` counted here
+    let items = data[key];
+    const copy = [...items];
+    const prefix = [0];
+    for (const item of copy) prefix.push(prefix.at(-1) + JSON.stringify(item).length + 1);
+    for (let list = items; ; list = items) {
+      items = shrink(list, ctx);
+      const start = copy.length - items.length;
+      if (verify) {
+        for (let i = 0; i < items.length; i++) {
+          if (!Object.is(copy[start + i], items[i])) throw new Error('not a slice');
+        }
+      }
+      data = { ...data, [key]: items };
+      const jsonBytes = rest + prefix[copy.length] - prefix[start] - 1;
+      if (fits(jsonBytes, data)) return { data, fits: true, jsonBytes };
+    }
+  };
+}
+if (process.argv.includes('--floors')) {
+  engines.push({ name: 'floor: shrinker + fits only', shrinkPartition: floor(false) });
+  engines.push({ name: 'floor: + Object.is per element', shrinkPartition: floor(true) });
+}
 // A fresh session each run (parsed, as a request's cookie would be), parsed outside the timing.
 async function once(shrinkPartition) {
   const data = JSON.parse(template);

@@ -30,7 +30,7 @@ export async function until(
   everyMs = 50,
 ): Promise<void> {
   for (let i = 0; i < attempts; i++) {
-    if (await check().catch(() => false)) return;
+    if (await Promise.resolve().then(check).catch(() => false)) return;
     await sleep(everyMs);
   }
   throw new Error(`gave up waiting for ${what} after ${attempts} attempts`);
