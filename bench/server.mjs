@@ -36,7 +36,8 @@ class BenchController {
     }
     if (carriesPayload(s)) req[SEEN] = true;
     s.count = (s.count ?? 0) + 1;
-    if (layer.save) await layer.save(req);
+    const saving = layer.save?.(req);
+    if (saving) await saving;
     return { count: s.count };
   }
 
@@ -50,7 +51,8 @@ class BenchController {
     if (!PAYLOADS[kind]) return { ok: false };
     if (req.session !== undefined) {
       Object.assign(req.session, structuredClone(PAYLOADS[kind]));
-      if (layer.save) await layer.save(req);
+      const saving = layer.save?.(req);
+      if (saving) await saving;
     }
     return { ok: true };
   }

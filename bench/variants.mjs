@@ -7,7 +7,8 @@ import { getIronSession } from 'iron-session';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { Redis } from 'ioredis';
-import { ChunkedSessionModule, RedisStore } from '../dist/esm/index.js';
+import { floorSession } from './floor-session.mjs';
+import { ChunkedSessionModule, RedisStore, chunkedSession } from '../dist/esm/index.js';
 
 export const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -22,6 +23,7 @@ const LIMITS = { maxTotalBytes: 32_000 };
 /** name → { label, kind, holds: where the data lives, usesRedis } */
 export const VARIANTS = {
   none: { label: 'no session (ceiling)', kind: 'none' },
+  floor: { label: 'the floor: JSON + AES-256-GCM + base64url only', kind: 'express', cookie: true },
   'chunked-encrypt': { label: 'this library, encrypt', kind: 'chunked', cookie: true },
   'chunked-sign': { label: 'this library, sign', kind: 'chunked', cookie: true },
   'chunked-redis': { label: 'this library, RedisStore partition', kind: 'chunked', usesRedis: true },
@@ -29,9 +31,12 @@ export const VARIANTS = {
   'express-session-redis': { label: 'express-session + connect-redis', kind: 'express', usesRedis: true },
   'cookie-session': { label: 'cookie-session', kind: 'express', cookie: true },
   'iron-session': { label: 'iron-session', kind: 'express', cookie: true },
+  // Diagnostics, run only when named with --variants: this library's Express middleware
+  // (chunkedSession) mounted with app.use instead of its Nest module.
+  'chunked-express': { label: 'this library, encrypt, Express middleware', kind: 'chunked', cookie: true, diagnostic: true },
 };
 
-export const VARIANT_NAMES = Object.keys(VARIANTS);
+export const VARIANT_NAMES = Object.keys(VARIANTS).filter((n) => !VARIANTS[n].diagnostic);
 
 /**
  * Builds a variant's session layer. Returns `{ imports, use, save, close }`: Nest module imports,
@@ -74,6 +79,12 @@ export async function createLayer(name, prefix) {
         },
       };
     }
+    case 'floor': {
+      const floor = floorSession(SECRET);
+      return { imports: [], use: [floor.middleware], save: floor.save };
+    }
+    case 'chunked-express':
+      return { imports: [], use: [chunkedSession({ secret: SECRET, limits: LIMITS })] };
     case 'express-session-memory':
       return {
         imports: [],

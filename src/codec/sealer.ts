@@ -54,10 +54,11 @@ function nextIv(): Buffer {
 /** Cookie names whose AAD is kept; past it the cache starts again (names come from options). */
 const AAD_CACHE_MAX = 64;
 
-function indexKeys(keys: DerivedKey[]): Map<string, number> {
-  const byId = new Map<string, number>();
+/** Key ids (4 bytes, read as a number) → the index of the first key with that id. */
+function indexKeys(keys: DerivedKey[]): Map<number, number> {
+  const byId = new Map<number, number>();
   keys.forEach((k, index) => {
-    const id = k.id.toString('hex');
+    const id = k.id.readUInt32BE(0);
     if (!byId.has(id)) byId.set(id, index);
   });
   return byId;
@@ -93,7 +94,7 @@ function encryptSealer(keys: DerivedKey[]): Sealer {
     open(cookieName, sealed) {
       const bytes = decode(sealed, HEADER + IV + TAG);
       if (!bytes || bytes[0] !== VERSION_ENCRYPT) return undefined;
-      const keyIndex = byId.get(bytes.subarray(1, HEADER).toString('hex'));
+      const keyIndex = byId.get(bytes.readUInt32BE(1));
       if (keyIndex === undefined) return undefined;
       try {
         const decipher = createDecipheriv('aes-256-gcm', keys[keyIndex]!.key, bytes.subarray(HEADER, HEADER + IV));
@@ -113,23 +114,38 @@ function encryptSealer(keys: DerivedKey[]): Sealer {
 /** HMAC-SHA256: `version | key id | plaintext | mac`, the MAC also covering the cookie name. */
 function signSealer(keys: DerivedKey[]): Sealer {
   const byId = indexKeys(keys);
-  const mac = (key: Buffer, cookieName: string, signed: Buffer) =>
-    createHmac('sha256', key).update(cookieName, 'utf8').update('\0').update(signed).digest();
+  /** `cookie name | 0`, the MAC's first input, per cookie name. */
+  let prefixes = new Map<string, Buffer>();
+  const mac = (key: Buffer, cookieName: string, signed: Buffer) => {
+    let prefix = prefixes.get(cookieName);
+    if (!prefix) {
+      if (prefixes.size >= AAD_CACHE_MAX) prefixes = new Map();
+      prefix = Buffer.from(`${cookieName}\0`, 'utf8');
+      prefixes.set(cookieName, prefix);
+    }
+    return createHmac('sha256', key).update(prefix).update(signed).digest();
+  };
   return {
     seal(cookieName, plaintext) {
       const { id, key } = keys[0]!;
-      const signed = Buffer.concat([Buffer.from([VERSION_SIGN]), id, plaintext]);
-      return Buffer.concat([signed, mac(key, cookieName, signed)]).toString('base64url');
+      // One buffer: `version | key id | plaintext | mac`, the MAC written into its tail.
+      const bytes = Buffer.allocUnsafe(HEADER + plaintext.length + MAC);
+      bytes[0] = VERSION_SIGN;
+      id.copy(bytes, 1);
+      plaintext.copy(bytes, HEADER);
+      const signed = bytes.subarray(0, HEADER + plaintext.length);
+      mac(key, cookieName, signed).copy(bytes, signed.length);
+      return bytes.toString('base64url');
     },
     open(cookieName, sealed) {
       const bytes = decode(sealed, HEADER + MAC);
       if (!bytes || bytes[0] !== VERSION_SIGN) return undefined;
-      const keyIndex = byId.get(bytes.subarray(1, HEADER).toString('hex'));
+      const keyIndex = byId.get(bytes.readUInt32BE(1));
       if (keyIndex === undefined) return undefined;
       const signed = bytes.subarray(0, bytes.length - MAC);
       const expected = mac(keys[keyIndex]!.key, cookieName, signed);
       if (!timingSafeEqual(expected, bytes.subarray(bytes.length - MAC))) return undefined;
-      return { plaintext: Buffer.from(signed.subarray(HEADER)), keyIndex };
+      return { plaintext: signed.subarray(HEADER), keyIndex };
     },
     sealedLength: (n) => base64urlLength(HEADER + n + MAC),
   };

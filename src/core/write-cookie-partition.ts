@@ -30,18 +30,17 @@ export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<
   const { options, state, fields, json, budget } = ctx;
   const { partition } = state;
   const name = partition.cookieName;
-  const plaintextBytes = (jsonBytes: number, candidate: Record<string, unknown>) =>
-    options.compress
-      ? encodeEnvelope(0, 0, JSON.stringify(candidate), false, true).length
-      : ENVELOPE_HEADER_BYTES + jsonBytes;
-  const fits = (jsonBytes: number, candidate: Record<string, unknown>) => {
-    const sealedLength = options.sealer.sealedLength(plaintextBytes(jsonBytes, candidate));
+  const fitsPlaintext = (plaintextBytes: number) => {
+    const sealedLength = options.sealer.sealedLength(plaintextBytes);
     // Every cookie's names and separators come on top of the sealed characters: longer than the
     // bytes left, no split fits (and planning one costs a loop per chunk, at every shrink step).
     if (sealedLength > budget.bytes) return false;
     const plan = planChunks(name, sealedLength, ctx.capacity, Math.max(budget.cookies, 0));
     return plan !== undefined && budget.fits(plan);
   };
+  const fits = options.compress
+    ? compressedFitCheck(fitsPlaintext)
+    : (jsonBytes: number) => fitsPlaintext(ENVELOPE_HEADER_BYTES + jsonBytes);
 
   if (fits(Buffer.byteLength(json), fields)) {
     if (state.storeId !== undefined && partition.overflow) {
@@ -186,4 +185,29 @@ function report(
   } catch (error) {
     logger.error(`onShrink threw: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * The fit check with `compress`. Sealing deflates only when that is smaller, so data that fits
+ * uncompressed fits. Otherwise deflating at every shrink step would cost a full deflate per step
+ * (hundreds of milliseconds for a large incompressible session), so the last measured ratio
+ * predicts the deflated size, and only a candidate predicted within 10 % of fitting is deflated
+ * for real. Every `true` is measured; a misprediction can only make shrinking go one step further.
+ */
+function compressedFitCheck(
+  fitsPlaintext: (plaintextBytes: number) => boolean,
+): (jsonBytes: number, candidate: Record<string, unknown>) => boolean {
+  let ratio: number | undefined;
+  return (jsonBytes, candidate) => {
+    if (fitsPlaintext(ENVELOPE_HEADER_BYTES + jsonBytes)) return true;
+    if (
+      ratio !== undefined &&
+      !fitsPlaintext(ENVELOPE_HEADER_BYTES + Math.floor(jsonBytes * ratio * 0.9))
+    ) {
+      return false;
+    }
+    const plaintext = encodeEnvelope(0, 0, JSON.stringify(candidate), false, true);
+    ratio = (plaintext.length - ENVELOPE_HEADER_BYTES) / Math.max(jsonBytes, 1);
+    return fitsPlaintext(plaintext.length);
+  };
 }

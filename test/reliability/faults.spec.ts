@@ -246,10 +246,14 @@ async function runScenario(
   const logger = new CaptureLogger();
   const running = await startApp(store, logger);
   const load = startLoad(running.url);
+  const debug = setInterval(() => {
+    if (process.env.FAULTS_DEBUG) process.stderr.write(`[${name}] ${load.outcomes.length} outcomes, last ${JSON.stringify(load.outcomes.slice(-2).map((o) => [o.user, o.phase, o.status, o.error, o.response?.text?.slice(0, 200)]))}\n`);
+  }, 1000);
   try {
     await load.servedEach(10, ['up']);
     load.setPhase('down');
     await fault.inject();
+    if (process.env.FAULTS_DEBUG) process.stderr.write(`[${name}] injected\n`);
     totals.faults++;
     const before = load.unavailableCount();
     await until(
@@ -257,10 +261,13 @@ async function runScenario(
       () => load.unavailableCount() >= before + 30,
       600,
     );
+    if (process.env.FAULTS_DEBUG) process.stderr.write(`[${name}] recovering\n`);
     await fault.recover();
+    if (process.env.FAULTS_DEBUG) process.stderr.write(`[${name}] recovered\n`);
     load.setPhase('back');
     await load.servedEach(10, ['back']);
   } finally {
+    clearInterval(debug);
     await load.stop();
     await running.close();
   }

@@ -36,7 +36,7 @@ export async function until(
   throw new Error(`gave up waiting for ${what} after ${attempts} attempts`);
 }
 
-/** Sends one inline command over the text protocol and returns the first reply line. */
+/** Sends one inline command over the text protocol; the first reply line ('' when the server hangs up). */
 function command(port: number, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: HOST, port });
@@ -44,6 +44,7 @@ function command(port: number, line: string): Promise<string> {
     socket.setEncoding('utf8');
     socket.setTimeout(2000, () => socket.destroy(new Error('no reply')));
     socket.on('error', reject);
+    socket.on('close', () => resolve(reply.split('\r\n', 1)[0]!)); // no-op once settled
     socket.on('data', (chunk: string) => {
       reply += chunk;
       const end = reply.indexOf('\r\n');

@@ -1,0 +1,29 @@
+// Diagnostics: the shrinking benchmark alone, in a loop, for a profile.
+//   node [--cpu-prof] bench/shrink-loop.mjs urls|ids
+import { resolveOptions } from '../dist/esm/options/resolve-options.js';
+import { loadSession } from '../dist/esm/core/load-session.js';
+import { commitSession } from '../dist/esm/core/commit-session.js';
+import { makeBigSession } from './payloads.mjs';
+
+const big = makeBigSession(64 * 1024, process.argv[2] ?? 'urls');
+const options = resolveOptions(
+  {
+    secret: 'x'.repeat(40),
+    shrinkers: [
+      { key: 'recentlyViewed', shrink: (l, { last }) => (last || l.length < 2 ? undefined : l.slice(1)) },
+    ],
+  },
+  { warn() {}, error() {} },
+);
+const req = { headers: { 'user-agent': 'Mozilla/5.0 Chrome/156.0.0.0 Safari/537.36' }, socket: {} };
+const times = [];
+for (let i = 0; i < 100; i++) {
+  const s = await loadSession(options, req);
+  Object.assign(s.data, big);
+  const c0 = process.cpuUsage();
+  await commitSession(options, s, req, new Set());
+  const c = process.cpuUsage(c0);
+  if (i >= 10) times.push((c.user + c.system) / 1000);
+}
+times.sort((a, b) => a - b);
+console.log(`median ${times[times.length >> 1].toFixed(2)} ms CPU, min ${times[0].toFixed(2)} ms`);
