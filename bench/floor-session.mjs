@@ -48,10 +48,14 @@ export function floorSession(secret) {
     const nonce = iv();
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
     const body = cipher.update(JSON.stringify(data), 'utf8');
-    const sealed = Buffer.concat([nonce, body, cipher.final(), cipher.getAuthTag()]).toString('base64url');
+    const sealed = Buffer.concat([nonce, body, cipher.final(), cipher.getAuthTag()]).toString(
+      'base64url',
+    );
     const lines = [];
     for (let i = 0; i * CHUNK < sealed.length; i++) {
-      lines.push(`f${i}=${sealed.slice(i * CHUNK, (i + 1) * CHUNK)}; Path=/; HttpOnly; SameSite=Lax`);
+      lines.push(
+        `f${i}=${sealed.slice(i * CHUNK, (i + 1) * CHUNK)}; Path=/; HttpOnly; SameSite=Lax`,
+      );
     }
     return lines;
   };

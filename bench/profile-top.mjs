@@ -42,7 +42,9 @@ for (const [title, map] of [
 ]) {
   console.log(`--- ${title} time (of ${(all / 1000).toFixed(0)} ms sampled)`);
   for (const [l, t] of [...map].sort((a, b) => b[1] - a[1]).slice(0, rows)) {
-    const figure = requests ? `${(t / requests).toFixed(1).padStart(7)} µs` : `${((t / all) * 100).toFixed(1).padStart(5)}%`;
+    const figure = requests
+      ? `${(t / requests).toFixed(1).padStart(7)} µs`
+      : `${((t / all) * 100).toFixed(1).padStart(5)}%`;
     console.log(`${figure}  ${l}`);
   }
 }

@@ -8,6 +8,7 @@
 //   --no-micro         skip the micro-benchmarks      --no-http   skip the HTTP benchmarks
 //   --profile A,B      start those servers with --cpu-prof (profiles in bench/profiles/)
 //   --sizes 200b,3k     only these sizes (200b, 3k, 12k)
+//   --report-only      write results.md and results.svg again from results.json (and NOTES.md)
 //   --no-pin           do not pin the server and the load generator to separate cores
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { CookieJar } from 'tough-cookie';
 import { Redis } from 'ioredis';
 import { SIZES as ALL_SIZES } from './payloads.mjs';
 import { REDIS_URL, VARIANTS, VARIANT_NAMES } from './variants.mjs';
-import { writeReport } from './report.mjs';
+import { rewriteReport, writeReport } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -42,7 +43,8 @@ const UA =
 const MAX_COOKIE_BYTES = 4096;
 
 const started = Date.now();
-const log = (m) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${m}`);
+const log = (m) =>
+  console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${m}`);
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
@@ -62,7 +64,8 @@ function hasTaskset() {
 /** Forks a Node script, pinned to `cpu` with taskset when pinning. */
 function start(script, args, cpu, nodeArgs = []) {
   const path = join(here, script);
-  if (!PIN) return fork(path, args, { execArgv: nodeArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (!PIN)
+    return fork(path, args, { execArgv: nodeArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return fork(path, args, {
     execPath: 'taskset',
     execArgv: ['-c', String(cpu), process.execPath, ...nodeArgs],
@@ -96,7 +99,11 @@ function nextMessage(child, predicate = () => true, timeoutMs = 60_000) {
 }
 
 async function redisAvailable() {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -135,8 +142,12 @@ async function startServer(name) {
 
 async function stopServer(server) {
   server.child.send({ type: 'stop' });
-  await nextMessage(server.child, (m) => m.type === 'stopped', 30_000).catch(() => server.child.kill());
-  await new Promise((resolve) => (server.child.exitCode !== null ? resolve() : server.child.on('exit', resolve)));
+  await nextMessage(server.child, (m) => m.type === 'stopped', 30_000).catch(() =>
+    server.child.kill(),
+  );
+  await new Promise((resolve) =>
+    server.child.exitCode !== null ? resolve() : server.child.on('exit', resolve),
+  );
 }
 
 /**
@@ -180,7 +191,13 @@ async function roundTrip(server, kind) {
     : dropped.length
       ? `cookie over 4096 bytes dropped by the browser: ${dropped.join(', ')}`
       : `session did not come back whole (first read ${first.intact}, after a write ${second.intact})`;
-  return { holds, reason, cookieHeader, cookieBytes: cookieHeader.length, setCookieBytes: seedSetCookieBytes };
+  return {
+    holds,
+    reason,
+    cookieHeader,
+    cookieBytes: cookieHeader.length,
+    setCookieBytes: seedSetCookieBytes,
+  };
 }
 
 async function serverStats(server) {
@@ -195,7 +212,9 @@ async function runCell(load, server, check, duration) {
   load.send({
     id,
     url: `${server.base}/hit`,
-    headers: check.cookieHeader ? { cookie: check.cookieHeader, 'user-agent': UA } : { 'user-agent': UA },
+    headers: check.cookieHeader
+      ? { cookie: check.cookieHeader, 'user-agent': UA }
+      : { 'user-agent': UA },
     duration,
     connections: CONNECTIONS,
   });
@@ -210,7 +229,8 @@ async function runCell(load, server, check, duration) {
   if (result.non2xx || result.errors || result.timeouts) {
     problems.push(`${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  if (variant.kind !== 'none' && seen !== hits) problems.push(`${hits - seen} of ${hits} requests did not see the session`);
+  if (variant.kind !== 'none' && seen !== hits)
+    problems.push(`${hits - seen} of ${hits} requests did not see the session`);
   if ((variant.cookie || variant.kind === 'chunked') && setCookie !== hits) {
     problems.push(`${hits - setCookie} of ${hits} responses did not re-seal the cookie`);
   }
@@ -226,8 +246,14 @@ async function runCell(load, server, check, duration) {
 }
 
 async function runHttp() {
-  if (Number(process.execArgv.find((a) => a.startsWith('--max-http-header-size='))?.split('=')[1] ?? 0) < 65536) {
-    throw new Error('run with node --max-http-header-size=65536 (scripts/bench.mjs does): fetch must read 12 KB sessions');
+  if (
+    Number(
+      process.execArgv.find((a) => a.startsWith('--max-http-header-size='))?.split('=')[1] ?? 0,
+    ) < 65536
+  ) {
+    throw new Error(
+      'run with node --max-http-header-size=65536 (scripts/bench.mjs does): fetch must read 12 KB sessions',
+    );
   }
   let names = VARIANT_NAMES;
   const only = value('--variants', undefined);
@@ -235,7 +261,8 @@ async function runHttp() {
   for (const n of names) if (!VARIANTS[n]) throw new Error(`unknown variant ${n}`);
   const skipped = {};
   if (!(await redisAvailable())) {
-    for (const n of names) if (VARIANTS[n].usesRedis) skipped[n] = `Redis not reachable at ${REDIS_URL}`;
+    for (const n of names)
+      if (VARIANTS[n].usesRedis) skipped[n] = `Redis not reachable at ${REDIS_URL}`;
     names = names.filter((n) => !VARIANTS[n].usesRedis);
     log(`Redis not reachable at ${REDIS_URL}: its variants are skipped`);
   }
@@ -296,7 +323,9 @@ function summarize(http) {
       const cells = byKey(v, size.key);
       const invalid = http.cells.filter((c) => c.variant === v && c.size === size.key && !c.valid);
       const ceilingOf = (round) =>
-        http.cells.find((c) => c.variant === 'none' && c.size === size.key && c.round === round && c.valid);
+        http.cells.find(
+          (c) => c.variant === 'none' && c.size === size.key && c.round === round && c.valid,
+        );
       const rpsRatios = [];
       const cpuRatios = [];
       const overheads = [];
@@ -330,22 +359,59 @@ function versions() {
   const root = join(here, '..');
   const v = (p) => {
     try {
-      return JSON.parse(execFileSync(process.execPath, ['-p', `JSON.stringify(require('./node_modules/${p}/package.json').version)`], { cwd: root, encoding: 'utf8' }));
+      return JSON.parse(
+        execFileSync(
+          process.execPath,
+          ['-p', `JSON.stringify(require('./node_modules/${p}/package.json').version)`],
+          { cwd: root, encoding: 'utf8' },
+        ),
+      );
     } catch {
       return 'not installed';
     }
   };
-  const own = JSON.parse(execFileSync(process.execPath, ['-p', "JSON.stringify(require('./package.json').version)"], { cwd: root, encoding: 'utf8' }));
+  const own = JSON.parse(
+    execFileSync(process.execPath, ['-p', "JSON.stringify(require('./package.json').version)"], {
+      cwd: root,
+      encoding: 'utf8',
+    }),
+  );
   return {
     'nestjs-chunked-session': own,
     ...Object.fromEntries(
-      ['@nestjs/core', '@nestjs/platform-express', 'express', 'express-session', 'connect-redis', 'redis', 'cookie-session', 'iron-session', 'cookie-signature', 'ioredis', 'autocannon'].map((p) => [p, v(p)]),
+      [
+        '@nestjs/core',
+        '@nestjs/platform-express',
+        'express',
+        'express-session',
+        'connect-redis',
+        'redis',
+        'cookie-session',
+        'iron-session',
+        'cookie-signature',
+        'ioredis',
+        'autocannon',
+      ].map((p) => [p, v(p)]),
     ),
   };
 }
 
 async function main() {
-  const settings = { sizes: SIZES.map((s) => s.key), quick: QUICK, rounds: ROUNDS, duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, pinned: PIN, userAgent: UA };
+  if (flag('--report-only')) {
+    rewriteReport(here);
+    log('bench/results.md and bench/results.svg written again from bench/results.json');
+    return;
+  }
+  const settings = {
+    sizes: SIZES.map((s) => s.key),
+    quick: QUICK,
+    rounds: ROUNDS,
+    duration: DURATION,
+    warmup: WARMUP,
+    connections: CONNECTIONS,
+    pinned: PIN,
+    userAgent: UA,
+  };
   let micro;
   if (!flag('--no-micro')) {
     const child = startMicro();
@@ -363,9 +429,19 @@ async function main() {
     table = summarize(http);
   }
   const elapsedSeconds = (Date.now() - started) / 1000;
-  const outcome = { settings, micro, http, table, versions: versions(), elapsedSeconds };
+  const outcome = {
+    settings,
+    micro,
+    http,
+    table,
+    versions: versions(),
+    elapsedSeconds,
+    finishedAt: new Date().toISOString(),
+  };
   writeReport(outcome, here);
-  log(`done in ${elapsedSeconds.toFixed(0)} s: bench/results.md, bench/results.svg, bench/results.json`);
+  log(
+    `done in ${elapsedSeconds.toFixed(0)} s: bench/results.md, bench/results.svg, bench/results.json`,
+  );
 }
 
 main().catch((error) => {

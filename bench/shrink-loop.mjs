@@ -10,7 +10,10 @@ const options = resolveOptions(
   {
     secret: 'x'.repeat(40),
     shrinkers: [
-      { key: 'recentlyViewed', shrink: (l, { last }) => (last || l.length < 2 ? undefined : l.slice(1)) },
+      {
+        key: 'recentlyViewed',
+        shrink: (l, { last }) => (last || l.length < 2 ? undefined : l.slice(1)),
+      },
     ],
   },
   { warn() {}, error() {} },

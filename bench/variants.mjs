@@ -23,17 +23,30 @@ const LIMITS = { maxTotalBytes: 32_000 };
 /** name → { label, kind, holds: where the data lives, usesRedis } */
 export const VARIANTS = {
   none: { label: 'no session (ceiling)', kind: 'none' },
-  floor: { label: 'the floor: JSON + AES-256-GCM + base64url only', kind: 'express', cookie: true },
+  floor: { label: 'floor: JSON + AES-256-GCM + base64url', kind: 'express', cookie: true },
   'chunked-encrypt': { label: 'this library, encrypt', kind: 'chunked', cookie: true },
   'chunked-sign': { label: 'this library, sign', kind: 'chunked', cookie: true },
-  'chunked-redis': { label: 'this library, RedisStore partition', kind: 'chunked', usesRedis: true },
+  'chunked-redis': {
+    label: 'this library, RedisStore partition',
+    kind: 'chunked',
+    usesRedis: true,
+  },
   'express-session-memory': { label: 'express-session, MemoryStore', kind: 'express' },
-  'express-session-redis': { label: 'express-session + connect-redis', kind: 'express', usesRedis: true },
+  'express-session-redis': {
+    label: 'express-session + connect-redis',
+    kind: 'express',
+    usesRedis: true,
+  },
   'cookie-session': { label: 'cookie-session', kind: 'express', cookie: true },
   'iron-session': { label: 'iron-session', kind: 'express', cookie: true },
   // Diagnostics, run only when named with --variants: this library's Express middleware
   // (chunkedSession) mounted with app.use instead of its Nest module.
-  'chunked-express': { label: 'this library, encrypt, Express middleware', kind: 'chunked', cookie: true, diagnostic: true },
+  'chunked-express': {
+    label: 'this library, encrypt, Express middleware',
+    kind: 'chunked',
+    cookie: true,
+    diagnostic: true,
+  },
 };
 
 export const VARIANT_NAMES = Object.keys(VARIANTS).filter((n) => !VARIANTS[n].diagnostic);
@@ -74,7 +87,10 @@ export async function createLayer(name, prefix) {
         ],
         use: [],
         close: async () => {
-          await deleteKeys((cursor) => client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000), (keys) => client.del(...keys));
+          await deleteKeys(
+            (cursor) => client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000),
+            (keys) => client.del(...keys),
+          );
           client.disconnect();
         },
       };

@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { deriveKey, type DerivedKey } from './keys.js';
 
 /** Seals bytes into a base64url string bound to one cookie name, and opens it again. */
@@ -89,7 +95,9 @@ function encryptSealer(keys: DerivedKey[]): Sealer {
       cipher.setAAD(aad(0, cookieName));
       const body = cipher.update(plaintext);
       const final = cipher.final();
-      return Buffer.concat([headers[0]!, iv, body, final, cipher.getAuthTag()]).toString('base64url');
+      return Buffer.concat([headers[0]!, iv, body, final, cipher.getAuthTag()]).toString(
+        'base64url',
+      );
     },
     open(cookieName, sealed) {
       const bytes = decode(sealed, HEADER + IV + TAG);
@@ -97,7 +105,11 @@ function encryptSealer(keys: DerivedKey[]): Sealer {
       const keyIndex = byId.get(bytes.readUInt32BE(1));
       if (keyIndex === undefined) return undefined;
       try {
-        const decipher = createDecipheriv('aes-256-gcm', keys[keyIndex]!.key, bytes.subarray(HEADER, HEADER + IV));
+        const decipher = createDecipheriv(
+          'aes-256-gcm',
+          keys[keyIndex]!.key,
+          bytes.subarray(HEADER, HEADER + IV),
+        );
         decipher.setAAD(aad(keyIndex, cookieName));
         decipher.setAuthTag(bytes.subarray(bytes.length - TAG));
         const body = decipher.update(bytes.subarray(HEADER + IV, bytes.length - TAG));

@@ -30,7 +30,12 @@ export async function until(
   everyMs = 50,
 ): Promise<void> {
   for (let i = 0; i < attempts; i++) {
-    if (await Promise.resolve().then(check).catch(() => false)) return;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return;
     await sleep(everyMs);
   }
   throw new Error(`gave up waiting for ${what} after ${attempts} attempts`);
@@ -177,6 +182,7 @@ export class PostgresProxy {
   }
 
   open(): Promise<void> {
+    if (this.server) return Promise.resolve(); // already open
     const server = createServer((client) => {
       const upstream = createConnection(this.target);
       for (const socket of [client, upstream]) {

@@ -366,7 +366,14 @@ describe.each(['encrypt', 'sign'] as const)(
         });
       }
       figures.inputs += runs;
-      expect(runs).toBeGreaterThan(64);
+      // n chunks: every ordered selection, 2n duplicate variants of each of the n! complete
+      // orderings, and the 2^n - 2 mixes with B.
+      const n = chunks.length;
+      const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+      let selections = 0;
+      for (let k = 1; k <= n; k++) selections += factorial(n) / factorial(n - k);
+      expect(runs).toBe(selections + factorial(n) * 2 * n + 2 ** n - 2);
+      expect(mixes).toBeGreaterThan(0);
     });
 
     it('reads a sealed value with any byte flipped as empty (every partition)', async () => {
