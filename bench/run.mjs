@@ -403,6 +403,7 @@ async function main() {
     return;
   }
   const settings = {
+    buildSeconds: Number(process.env.BENCH_BUILD_SECONDS ?? 0),
     sizes: SIZES.map((s) => s.key),
     quick: QUICK,
     rounds: ROUNDS,

@@ -1,14 +1,33 @@
-import { ServiceUnavailableException } from '@nestjs/common';
+import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { SessionStoreUnavailableError } from '../errors/errors.js';
 
-/** The one place a store failure becomes HTTP 503 in Nest; other errors pass unchanged. */
+/**
+ * What a client is told when a store fails. The error's own message names the store's error
+ * (a host and port, a folder's path): that goes to the log, never into the response.
+ */
+const BODY = {
+  statusCode: 503,
+  error: 'Service Unavailable',
+  message: 'Session store unavailable',
+  code: 'ERR_SESSION_STORE_UNAVAILABLE',
+} as const;
+
+const logger = new Logger('ChunkedSession');
+/** Errors already logged: one request's failure can be mapped twice (interceptor, then hooks). */
+const logged = new WeakSet<SessionStoreUnavailableError>();
+
+/**
+ * The one place a store failure becomes HTTP 503 in Nest; other errors pass unchanged. The
+ * failure's detail is logged here (Nest's Logger, context `ChunkedSession`), once per error.
+ */
 export function toHttpError(error: unknown): unknown {
   if (!(error instanceof SessionStoreUnavailableError)) return error;
-  return new ServiceUnavailableException(
-    { statusCode: 503, error: 'Service Unavailable', message: error.message, code: error.code },
-    { cause: error },
-  );
+  if (!logged.has(error)) {
+    logged.add(error);
+    logger.error(error.message);
+  }
+  return new ServiceUnavailableException({ ...BODY }, { cause: error });
 }
 
 /** Answers 503 directly, for a commit that fails while the response is being written. */
