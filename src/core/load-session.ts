@@ -7,6 +7,7 @@ import { nowSeconds } from './clock.js';
 import { readRequestCookies, type RequestCookies } from './request-cookies.js';
 import { RequestSession, setOwn, type PartitionState } from './session-state.js';
 import { callStore } from './store-call.js';
+import type { SessionStore } from '../stores/session-store.js';
 
 /** Allowed clock difference between servers behind one load balancer. */
 const CLOCK_SKEW = 300;
@@ -14,42 +15,54 @@ const CLOCK_SKEW = 300;
 /**
  * Reads a request's session. Every cookie that is missing, tampered, truncated, mixed,
  * expired or sealed for another name or secret reads as empty; only a failing store throws.
+ * Synchronous unless a store record has to be read (then a Promise).
  */
-export async function loadSession(
+export function loadSession(
   options: ResolvedOptions,
   req: IncomingMessage,
-): Promise<RequestSession> {
+): RequestSession | Promise<RequestSession> {
   const userAgent = req.headers['user-agent'];
   const limits = resolveLimits(browserLimits(userAgent), options.limits(req));
   const cookies = readRequestCookies(req);
   const now = nowSeconds();
-  const partitions: PartitionState[] = [];
-  const loaded: (Record<string, unknown> | undefined)[] = [];
-  for (const partition of options.partitions) {
-    const { state, data } = await loadPartition(options, partition, cookies, limits, now);
-    partitions.push(state);
-    loaded.push(data);
-  }
-  const session = new RequestSession(
-    partitions,
-    cookies,
-    limits,
-    userAgent,
-    partitions.every((p) => !p.valid),
+  const reads = options.partitions.map((partition) =>
+    readPartition(options, partition, cookies, limits, now),
   );
-  for (const data of loaded) {
-    if (data) for (const key of Object.keys(data)) setOwn(session.data, key, data[key]);
-  }
-  return session;
+  const build = () => {
+    const partitions = reads.map((r) => r.state);
+    const session = new RequestSession(
+      partitions,
+      cookies,
+      limits,
+      userAgent,
+      partitions.every((p) => !p.valid),
+    );
+    for (const { data } of reads) {
+      if (data) for (const key of Object.keys(data)) setOwn(session.data, key, data[key]);
+    }
+    return session;
+  };
+  if (!reads.some((r) => r.record)) return build();
+  return (async () => {
+    for (const read of reads) if (read.record) await fetchRecord(options, read);
+    return build();
+  })();
 }
 
-async function loadPartition(
+interface PartitionRead {
+  state: PartitionState;
+  data: Record<string, unknown> | undefined;
+  /** A store record to read before the partition is valid. */
+  record?: { store: SessionStore; id: string; envelope: Envelope; keyIndex: number };
+}
+
+function readPartition(
   options: ResolvedOptions,
   partition: ResolvedPartition,
   cookies: RequestCookies,
   limits: { maxCookies: number; maxTotalBytes: number },
   now: number,
-): Promise<{ state: PartitionState; data: Record<string, unknown> | undefined }> {
+): PartitionRead {
   const name = partition.cookieName;
   const present: string[] = [];
   let presentPairBytes = 0;
@@ -77,30 +90,37 @@ async function loadPartition(
   const envelope = opened && decodeEnvelope(opened.plaintext);
   if (!envelope || !isLive(envelope, partition, now)) return { state, data: undefined };
 
-  let data: Record<string, unknown> | undefined;
-  let snapshot: string;
   if (envelope.storeId !== undefined) {
     const store = partition.store ?? partition.overflow;
     if (!store) return { state, data: undefined };
-    const id = envelope.storeId;
-    data = await callStore(`get from the store of "${name}"`, options.storeTimeout, () =>
-      store.get(id),
-    );
-    if (!data || typeof data !== 'object') return { state, data: undefined };
-    snapshot = JSON.stringify(data);
-    state.storeId = id;
-  } else {
-    if (partition.store) return { state, data: undefined };
-    data = envelope.data;
-    // The sealed body is JSON.stringify's own output, which re-serializes to the same text.
-    snapshot = envelope.json;
+    const record = { store, id: envelope.storeId, envelope, keyIndex: opened.keyIndex };
+    return { state, data: undefined, record };
   }
+  if (partition.store) return { state, data: undefined };
+  // The sealed body is JSON.stringify's own output, which re-serializes to the same text.
+  validate(state, envelope, opened.keyIndex, envelope.json);
+  return { state, data: envelope.data };
+}
+
+/** Reads a partition's store record; the partition stays empty when it is gone. */
+async function fetchRecord(options: ResolvedOptions, read: PartitionRead): Promise<void> {
+  const { store, id, envelope, keyIndex } = read.record!;
+  const name = read.state.partition.cookieName;
+  const data = await callStore(`get from the store of "${name}"`, options.storeTimeout, () =>
+    store.get(id),
+  );
+  if (!data || typeof data !== 'object') return;
+  read.state.storeId = id;
+  validate(read.state, envelope, keyIndex, JSON.stringify(data));
+  read.data = data;
+}
+
+function validate(state: PartitionState, envelope: Envelope, keyIndex: number, snapshot: string) {
   state.valid = true;
   state.snapshot = snapshot;
   state.createdAt = envelope.createdAt;
   state.writtenAt = envelope.writtenAt;
-  state.reseal = opened.keyIndex !== 0;
-  return { state, data };
+  state.reseal = keyIndex !== 0;
 }
 
 function isLive(envelope: Envelope, partition: ResolvedPartition, now: number): boolean {

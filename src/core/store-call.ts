@@ -19,7 +19,9 @@ export async function callStore<T>(
   try {
     return await Promise.race([Promise.resolve().then(call), timeout]);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    // Not `instanceof Error`: an error from another realm (a VM context, a worker) fails that test.
+    const message = (cause as { message?: unknown } | null)?.message;
+    const reason = typeof message === 'string' ? message : String(cause);
     throw new SessionStoreUnavailableError(`Session store unavailable: ${what} failed: ${reason}`, {
       cause,
     });

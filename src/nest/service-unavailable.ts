@@ -14,7 +14,10 @@ const BODY = {
 } as const;
 
 const logger = new Logger('ChunkedSession');
-/** Errors already logged: one request's failure can be mapped twice (interceptor, then hooks). */
+/**
+ * Errors already logged. A request fails once (the engine marks its session `failed`, so later
+ * commits write nothing); should one error still be mapped twice, it is logged once.
+ */
 const logged = new WeakSet<SessionStoreUnavailableError>();
 
 /**

@@ -5,6 +5,8 @@
  *
  * - every request gets an answer: 201, or 503 `ERR_SESSION_STORE_UNAVAILABLE` while the store is
  *   away — never a 500, never a dropped connection ("requests lost", the target is none);
+ * - a 503's body is generic (it names no host, port or path); the detail (which call, the store's
+ *   error) is logged once per refused request, through Nest's Logger;
  * - a 503 changes no cookie; no 503 before the fault; none for a user once it has been served
  *   again after the store came back (no restart of the application);
  * - the counter each user increments stays consistent: it only moves by the requests that were
@@ -13,7 +15,8 @@
  * Servers are the test's own (support.ts): a private redis-server (stopped with SHUTDOWN SAVE and
  * restarted; frozen with SIGSTOP), a private memcached (killed with SIGKILL and restarted: its data
  * is gone), and a TCP proxy in front of the machine's PostgreSQL (closed, every connection cut, and
- * reopened). A FileStore folder that cannot be written gives a clear 503 too.
+ * reopened). A FileStore folder that cannot be written gives a 503 too, its log line naming the
+ * folder and the fix.
  *
  * Latencies are measured and printed (no timed assertion: the machine is shared).
  */
@@ -21,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Module, Post } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import memjs from 'memjs';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,8 +48,24 @@ import { HOST, PostgresProxy, PrivateMemcached, PrivateRedis, sleep, until } fro
 const STORE_TIMEOUT = 300;
 const USERS = 6;
 const PACE_MS = 10;
+/** The body of every 503 (the detail is only in the log). */
+const UNAVAILABLE_BODY = {
+  statusCode: 503,
+  error: 'Service Unavailable',
+  message: 'Session store unavailable',
+  code: 'ERR_SESSION_STORE_UNAVAILABLE',
+};
+/** A store failure's detail, as logged. */
 const UNAVAILABLE =
   /^Session store unavailable: (get from|set in|touch in) the store of "sid" failed: .+$/;
+/** What the capturing logger keeps of an error line of Nest's Logger: message, no stack, context. */
+const LOGGED = / undefined ChunkedSession$/;
+
+/** The details of the store failures logged (each line checked for level and context). */
+function loggedDetails(logger: CaptureLogger): string[] {
+  for (const line of logger.errors) expect(line).toMatch(LOGGED);
+  return logger.errors.map((line) => line.replace(LOGGED, ''));
+}
 
 @Controller()
 class CounterController {
@@ -158,12 +178,16 @@ function percentile(values: number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
 }
 
-/** Checks a finished run; `dataLost`: the store forgot everything when it came back. */
+/**
+ * Checks a finished run; `dataLost`: the store forgot everything when it came back; `logger`:
+ * what the application logged.
+ */
 function checkRun(
   name: string,
   outcomes: Outcome[],
   times: { faultAt: number; backAt: number },
   dataLost: boolean,
+  logger: CaptureLogger,
 ): void {
   const lost = outcomes.filter((o) => o.status !== 201 && o.status !== 503);
   totals.requests += outcomes.length;
@@ -172,6 +196,7 @@ function checkRun(
   totals.unavailable += outcomes.filter((o) => o.status === 503).length;
   const unavailable = outcomes.filter((o) => o.status === 503);
   const served = outcomes.filter((o) => o.status === 201);
+  const details = loggedDetails(logger);
   console.log(
     `${name}: ${outcomes.length} requests, ${served.length} served, ${unavailable.length} × 503, ` +
       `${lost.length} lost; 503 latency median ${percentile(
@@ -189,7 +214,7 @@ function checkRun(
         served.map((o) => o.ms),
         50,
       )} ms; reasons: ` +
-      JSON.stringify(reasons(unavailable)),
+      JSON.stringify(reasons(details)),
   );
   expect(lost.map((o) => `${o.status} ${o.error ?? o.response?.text}`)).toEqual([]);
   expect(unavailable.length).toBeGreaterThan(0);
@@ -200,13 +225,11 @@ function checkRun(
 
   for (const o of unavailable) {
     expect(o.response!.setCookies).toEqual([]);
-    expect(o.response!.json).toEqual({
-      statusCode: 503,
-      error: 'Service Unavailable',
-      code: 'ERR_SESSION_STORE_UNAVAILABLE',
-      message: expect.stringMatching(UNAVAILABLE),
-    });
+    expect(o.response!.json).toEqual(UNAVAILABLE_BODY);
   }
+  // The detail of each refusal is logged, once per refused request, and nothing else is.
+  expect(details).toHaveLength(unavailable.length);
+  for (const detail of details) expect(detail).toMatch(UNAVAILABLE);
 
   for (let user = 0; user < USERS; user++) {
     const mine = outcomes.filter((o) => o.user === user);
@@ -242,10 +265,10 @@ function checkRun(
   }
 }
 
-function reasons(unavailable: Outcome[]): Record<string, number> {
+/** The store errors in the logged details, counted (addresses masked). */
+function reasons(details: string[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const o of unavailable) {
-    const message = String(o.response?.json?.message ?? '');
+  for (const message of details) {
     const reason = message
       .replace(/^.*? failed: /, '')
       .replace(/\d+\.\d+\.\d+\.\d+:\d+/, 'HOST:PORT');
@@ -284,7 +307,7 @@ async function runScenario(
     await load.stop();
     await running.close();
   }
-  checkRun(name, load.outcomes, times, fault.dataLost ?? false);
+  checkRun(name, load.outcomes, times, fault.dataLost ?? false, logger);
 }
 
 afterAll(() => {
@@ -406,30 +429,38 @@ describe('a FileStore folder that cannot be written', () => {
     const logger = new CaptureLogger();
     const running = await startApp(new FileStore({ dir }), logger);
     const browser = new TestBrowser(running.url);
-    return { running, browser };
+    return { running, browser, logger };
+  }
+
+  /** A 503 with the generic body and no cookie; the one line logged for it, without its context. */
+  function refusedDetail(refused: BrowserResponse, logger: CaptureLogger): string {
+    expect(refused.status).toBe(503);
+    expect(refused.setCookies).toEqual([]);
+    expect(refused.json).toEqual(UNAVAILABLE_BODY);
+    const details = loggedDetails(logger);
+    expect(details).toHaveLength(1);
+    logger.errors.length = 0;
+    return details[0]!;
   }
 
   it('a folder under a file: 503 naming the folder and the fix, no cookie; served once fixed, without a restart', async () => {
     const blocker = join(base, 'not-a-folder');
     writeFileSync(blocker, 'x');
     const dir = join(blocker, 'sessions');
-    const { running, browser } = await firstWrite(dir);
+    const { running, browser, logger } = await firstWrite(dir);
     try {
       const refused = await browser.post('/inc');
       totals.requests++;
       totals.faults++;
       totals.unavailable++;
-      expect(refused.status).toBe(503);
-      expect(refused.setCookies).toEqual([]);
-      expect(refused.json).toEqual({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        code: 'ERR_SESSION_STORE_UNAVAILABLE',
-        message:
-          'Session store unavailable: set in the store of "sid" failed: nestjs-chunked-session: ' +
+      expect(refusedDetail(refused, logger)).toBe(
+        'Session store unavailable: set in the store of "sid" failed: nestjs-chunked-session: ' +
           `FileStore cannot create its folder ${JSON.stringify(dir)}: ENOTDIR: not a directory, mkdir '${dir}'. ` +
           'Pass a `dir` this process can create and write to.',
-      });
+      );
+      // The log names the folder; the body names no path, host or port.
+      expect(refused.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|\/tmp\/|ENOTDIR/);
+      expect(refused.text).not.toContain(base);
       rmSync(blocker);
       mkdirSync(blocker, { mode: 0o700 });
       const served = await browser.post('/inc');
@@ -437,6 +468,7 @@ describe('a FileStore folder that cannot be written', () => {
       totals.served++;
       expect(served.status).toBe(201);
       expect(served.json).toEqual({ counter: 1 });
+      expect(logger.errors).toEqual([]);
     } finally {
       await running.close();
     }
@@ -446,16 +478,13 @@ describe('a FileStore folder that cannot be written', () => {
     const dir = join(base, 'open-folder');
     mkdirSync(dir);
     chmodSync(dir, 0o777);
-    const { running, browser } = await firstWrite(dir);
+    const { running, browser, logger } = await firstWrite(dir);
     try {
       const refused = await browser.post('/inc');
       totals.requests++;
       totals.faults++;
       totals.unavailable++;
-      expect(refused.status).toBe(503);
-      expect(refused.setCookies).toEqual([]);
-      expect(refused.json.code).toBe('ERR_SESSION_STORE_UNAVAILABLE');
-      expect(refused.json.message).toBe(
+      expect(refusedDetail(refused, logger)).toBe(
         'Session store unavailable: set in the store of "sid" failed: nestjs-chunked-session: ' +
           `FileStore refuses its folder ${JSON.stringify(dir)}: group or others may write to it (mode 0o777); ` +
           'run chmod 700 on it or choose another dir. Pass a `dir` this process can create and write to.',
@@ -465,29 +494,59 @@ describe('a FileStore folder that cannot be written', () => {
       totals.requests++;
       totals.served++;
       expect(served.status).toBe(201);
+      expect(logger.errors).toEqual([]);
     } finally {
       await running.close();
     }
   });
 
-  // root writes through permission bits: there the two cases above stand for an unusable folder.
-  const itUnlessRoot = process.getuid?.() === 0 ? it.skip : it;
-  itUnlessRoot('a read-only folder: 503 naming the folder and the EACCES', async () => {
+  // Permission bits do not stop root; an immutable folder (chattr +i: ext2/3/4, XFS, Btrfs) does,
+  // with EPERM. Another user gets a folder of mode 0o500 and EACCES.
+  it('a folder that cannot be written to: 503, the log naming the folder and the error', async () => {
     const dir = join(base, 'read-only');
     mkdirSync(dir, { mode: 0o700 });
-    chmodSync(dir, 0o500);
-    const { running, browser } = await firstWrite(dir);
+    const asRoot = process.getuid?.() === 0;
+    const lock = () => {
+      if (!asRoot) return chmodSync(dir, 0o500);
+      try {
+        execFileSync('chattr', ['+i', dir], { stdio: 'pipe' });
+      } catch (error) {
+        throw new Error(
+          `running as root, this test makes its folder immutable with chattr +i (e2fsprogs), ` +
+            `which failed on ${dir} (the file system or the capability CAP_LINUX_IMMUTABLE ` +
+            `is missing): ${String((error as { stderr?: unknown }).stderr ?? error)}`,
+          { cause: error },
+        );
+      }
+    };
+    const unlock = () =>
+      asRoot ? execFileSync('chattr', ['-i', dir], { stdio: 'pipe' }) : chmodSync(dir, 0o700);
+    const { running, browser, logger } = await firstWrite(dir);
+    let locked = false;
     try {
+      lock();
+      locked = true;
       const refused = await browser.post('/inc');
-      expect(refused.status).toBe(503);
-      expect(refused.setCookies).toEqual([]);
-      expect(refused.json.message).toMatch(
+      totals.requests++;
+      totals.faults++;
+      totals.unavailable++;
+      expect(refusedDetail(refused, logger)).toMatch(
         new RegExp(
-          `FileStore cannot write to its folder ${JSON.stringify(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: EACCES`,
+          '^Session store unavailable: set in the store of "sid" failed: nestjs-chunked-session: ' +
+            `FileStore cannot write to its folder ${JSON.stringify(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ` +
+            `${asRoot ? 'EPERM: operation not permitted' : 'EACCES: permission denied'}, open '`,
         ),
       );
+      unlock();
+      locked = false;
+      const served = await browser.post('/inc');
+      totals.requests++;
+      totals.served++;
+      expect(served.status).toBe(201);
+      expect(served.json).toEqual({ counter: 1 });
+      expect(logger.errors).toEqual([]);
     } finally {
-      chmodSync(dir, 0o700);
+      if (locked) unlock();
       await running.close();
     }
   });

@@ -1,6 +1,7 @@
 /**
  * The fixture of the store-failure specs: the three partitions of API.md section 4 with a low
- * `storeTimeout`, a Nest module with a hand-written `@Res()` route, and the check of Nest's 503.
+ * `storeTimeout`, a Nest module with a hand-written `@Res()` route, and the check of Nest's 503
+ * (a generic body; the detail in the log).
  */
 import { expect } from '@jest/globals';
 import { Controller, Module, Post, Req, Res } from '@nestjs/common';
@@ -11,9 +12,10 @@ import {
   type SessionStore,
 } from '../../../src/index.js';
 import type { BrowserResponse } from '../../support/browser.js';
-import { FieldsController, SECRET } from './support.js';
+import { FieldsController, SECRET, type LoggedError } from './support.js';
 
 export const STORE_TIMEOUT = 300;
+/** The detail of a store failure, as logged. */
 export const UNAVAILABLE =
   /^Session store unavailable: (get from|set in|touch in|destroy a record)\b.* failed: .+/;
 
@@ -51,16 +53,26 @@ export function outageModule(store: SessionStore) {
   return OutageModule;
 }
 
-/** The body of Nest's 503 for a store failure, its message checked by pattern. */
-export function expectNest503(res: BrowserResponse, what: RegExp): void {
+/** The whole body of Nest's 503 for a store failure: nothing about the store's error. */
+export const UNAVAILABLE_BODY = {
+  statusCode: 503,
+  error: 'Service Unavailable',
+  message: 'Session store unavailable',
+  code: 'ERR_SESSION_STORE_UNAVAILABLE',
+};
+
+/**
+ * Nest's 503 for a store failure: the generic body, no cookie, and `logged` (the errors logged
+ * while it was answered) holds exactly one line, in context `ChunkedSession`, with the detail
+ * (which operation, which store error), checked by pattern.
+ */
+export function expectNest503(res: BrowserResponse, logged: LoggedError[], what: RegExp): void {
   expect(res.status).toBe(503);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(res.json).toEqual({
-    statusCode: 503,
-    error: 'Service Unavailable',
-    code: 'ERR_SESSION_STORE_UNAVAILABLE',
-    message: expect.stringMatching(UNAVAILABLE),
-  });
-  expect(res.json.message).toMatch(what);
+  expect(res.json).toEqual(UNAVAILABLE_BODY);
   expect(res.setCookies).toEqual([]);
+  expect(logged).toEqual([
+    { message: expect.stringMatching(UNAVAILABLE), context: 'ChunkedSession' },
+  ]);
+  expect(logged[0]!.message).toMatch(what);
 }

@@ -6,15 +6,21 @@
  * instances serve again, with their sessions, once Redis is back.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 
 import {
   chunkedSession,
+  FileStore,
+  PostgresStore,
   RedisStore,
   SessionStoreUnavailableError,
   type SessionStore,
@@ -27,15 +33,19 @@ import {
   outageModule,
   partitionedOptions,
   STORE_TIMEOUT,
+  UNAVAILABLE_BODY,
 } from './outage-fixture.js';
 import {
+  CaptureLogger,
   connectRedis,
   CountingStore,
+  freePort,
   HOST,
   PrivateRedis,
   randomId,
   setCookieNames,
   until,
+  type LoggedError,
 } from './support.js';
 
 interface RunningExpress {
@@ -93,6 +103,7 @@ const outageTests = () => {
   let nest: RunningApp;
   let plain: RunningExpress;
   let store: CountingStore;
+  const logger = new CaptureLogger();
   const prefix = `outage:${randomId()}:`;
 
   /** A browser signed in with a record in Redis (csrf, sid, session), and its Cookie header. */
@@ -107,7 +118,9 @@ const outageTests = () => {
     redis = await PrivateRedis.create();
     client = await connectRedis(redis.port);
     store = new CountingStore(new RedisStore({ client, prefix }));
-    nest = await startNestApp(outageModule(store));
+    nest = await startNestApp(outageModule(store), {
+      configure: (app) => app.useLogger(logger),
+    });
     plain = await startExpressApp(store);
   });
 
@@ -147,20 +160,28 @@ const outageTests = () => {
 
     // Loading needs the record.
     const read = await nestBrowser.get('/read');
-    expectNest503(read, /^Session store unavailable: get from the store of "sid" failed: /);
+    expectNest503(
+      read,
+      logger.takeErrors(),
+      /^Session store unavailable: get from the store of "sid" failed: /,
+    );
     const write = await nestBrowser.post('/set', { theme: 'light', csrfToken: 't2' });
-    expectNest503(write, /get from the store of "sid"/);
+    expectNest503(write, logger.takeErrors(), /get from the store of "sid"/);
     expect(await nestBrowser.cookieHeader()).toBe(nestCookies);
 
     // Loading needs no store, but the write does: nothing is written, not even the csrf cookie.
     const before = await cookieOnly.cookieHeader();
     const login = await cookieOnly.post('/set', { user: { id: 3 }, csrfToken: 'c2', theme: 'red' });
-    expectNest503(login, /^Session store unavailable: set in the store of "sid" failed: /);
+    expectNest503(
+      login,
+      logger.takeErrors(),
+      /^Session store unavailable: set in the store of "sid" failed: /,
+    );
     expect(await cookieOnly.cookieHeader()).toBe(before);
 
     // The same through a hand-written @Res() response (the response hooks commit).
     const byHand = await cookieOnly.post('/by-hand', { user: { id: 3 }, theme: 'red' });
-    expectNest503(byHand, /set in the store of "sid"/);
+    expectNest503(byHand, logger.takeErrors(), /set in the store of "sid"/);
     expect(await cookieOnly.cookieHeader()).toBe(before);
 
     // A request that needs no store at all still works.
@@ -170,6 +191,7 @@ const outageTests = () => {
       session: { csrfToken: 'c1', theme: 'blue' },
       isNew: false,
     });
+    expect(logger.takeErrors()).toEqual([]);
   });
 
   it('a stopped Redis through chunkedSession(): next(err) with status 503 and the code', async () => {
@@ -211,13 +233,15 @@ const outageTests = () => {
   it('Redis back on the same port: the same applications serve again, sessions intact', async () => {
     await redis.start();
     // ioredis reconnects by itself; until it has, requests keep answering 503.
-    const answers: BrowserResponse[] = [];
+    const answers: { res: BrowserResponse; logged: LoggedError[] }[] = [];
     await until('the Nest application to serve again', async () => {
-      answers.push(await nestBrowser.get('/read'));
-      return answers.at(-1)!.status === 200;
+      const res = await nestBrowser.get('/read');
+      answers.push({ res, logged: logger.takeErrors() });
+      return res.status === 200;
     });
     for (const waiting of answers.slice(0, -1))
-      expectNest503(waiting, /get from the store of "sid"/);
+      expectNest503(waiting.res, waiting.logged, /get from the store of "sid"/);
+    expect(answers.at(-1)!.logged).toEqual([]);
     const read = await nestBrowser.get('/read');
     expect(read.json).toEqual({
       session: { csrfToken: 't1', user: { id: 1 }, roles: ['admin'], theme: 'dark' },
@@ -253,6 +277,7 @@ const outageTests = () => {
       const read = await nestBrowser.get('/read');
       expectNest503(
         read,
+        logger.takeErrors(),
         new RegExp(
           `^Session store unavailable: get from the store of "sid" failed: no answer within ${STORE_TIMEOUT} ms \\(storeTimeout\\)$`,
         ),
@@ -261,14 +286,16 @@ const outageTests = () => {
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    const answers: BrowserResponse[] = [];
+    const answers: { res: BrowserResponse; logged: LoggedError[] }[] = [];
     await until('the Nest application to serve again', async () => {
-      answers.push(await nestBrowser.get('/read'));
-      return answers.at(-1)!.status === 200;
+      const res = await nestBrowser.get('/read');
+      answers.push({ res, logged: logger.takeErrors() });
+      return res.status === 200;
     });
     for (const waiting of answers.slice(0, -1))
-      expectNest503(waiting, /get from the store of "sid"/);
-    expect(answers.at(-1)!.json.session.user).toEqual({ id: 1 });
+      expectNest503(waiting.res, waiting.logged, /get from the store of "sid"/);
+    expect(answers.at(-1)!.logged).toEqual([]);
+    expect(answers.at(-1)!.res.json.session.user).toEqual({ id: 1 });
     expect(await nestBrowser.cookieHeader()).toBe(nestCookies);
   });
 };
@@ -282,3 +309,67 @@ if (hasRedisServer) {
     outageTests,
   );
 }
+
+/** `text` as a pattern that matches it literally. */
+function literally(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('the 503 body names no host, port or path: the detail goes to the log', () => {
+  let base: string;
+  let pool: pg.Pool;
+  let nest: RunningApp | undefined;
+  const logger = new CaptureLogger();
+
+  beforeAll(async () => {
+    base = await mkdtemp(join(tmpdir(), 'outage-leak-'));
+  });
+  afterAll(async () => {
+    await nest?.close();
+    await pool?.end();
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('a refused connection (127.0.0.1:port) and an unusable folder (its path)', async () => {
+    // Nothing listens on this port: PostgreSQL's client gets ECONNREFUSED with host and port.
+    const port = await freePort();
+    pool = new pg.Pool({ host: HOST, port, user: 'postgres', connectionTimeoutMillis: 1000 });
+    pool.on('error', () => undefined);
+    // A folder under a file: FileStore's error names the folder's path.
+    const blocker = join(base, 'not-a-folder');
+    await writeFile(blocker, 'x');
+    const dir = join(blocker, 'sessions');
+    const cases = [
+      {
+        store: new PostgresStore({ pool }),
+        detail: `connect ECONNREFUSED ${HOST}:${port}`,
+        secret: `${HOST}:${port}`,
+      },
+      {
+        store: new FileStore({ dir }),
+        detail:
+          `nestjs-chunked-session: FileStore cannot create its folder ${JSON.stringify(dir)}: ` +
+          `ENOTDIR: not a directory, mkdir '${dir}'. Pass a \`dir\` this process can create and write to.`,
+        secret: dir,
+      },
+    ];
+    for (const { store, detail, secret } of cases) {
+      nest = await startNestApp(outageModule(store), {
+        configure: (app) => app.useLogger(logger),
+      });
+      const login = await new TestBrowser(nest.url).post('/set', { user: { id: 5 } });
+      expectNest503(
+        login,
+        logger.takeErrors(),
+        new RegExp(
+          `^Session store unavailable: set in the store of "sid" failed: ${literally(detail)}$`,
+        ),
+      );
+      expect(login.text).toBe(JSON.stringify(UNAVAILABLE_BODY));
+      expect(login.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|\/tmp\/|ENOTDIR|FileStore/);
+      expect(login.text).not.toContain(secret);
+      await nest.close();
+      nest = undefined;
+    }
+  });
+});

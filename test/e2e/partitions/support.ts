@@ -117,16 +117,31 @@ export class CountingStore implements SessionStore {
   }
 }
 
+/** One error as Nest's `Logger` hands it on: the message, and the logger's context. */
+export interface LoggedError {
+  message: string;
+  context: unknown;
+}
+
 /** A logger for `app.useLogger()` that keeps every warning and error. */
 export class CaptureLogger implements LoggerService {
   readonly warnings: string[] = [];
   readonly errors: string[] = [];
+  /** The context of each entry of `errors` (a `Logger`'s context comes last). */
+  readonly errorContexts: unknown[] = [];
   log(): void {}
   warn(message: unknown): void {
     this.warnings.push(String(message));
   }
-  error(message: unknown): void {
+  error(message: unknown, ...rest: unknown[]): void {
     this.errors.push(String(message));
+    this.errorContexts.push(rest.at(-1));
+  }
+
+  /** The errors logged since the last call, with their contexts; forgets them. */
+  takeErrors(): LoggedError[] {
+    const contexts = this.errorContexts.splice(0);
+    return this.errors.splice(0).map((message, i) => ({ message, context: contexts[i] }));
   }
 }
 
