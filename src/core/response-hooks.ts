@@ -1,65 +1,104 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 type Method = (...args: any[]) => any;
 
+/** Commits a request's session: `undefined` once done (throws if it failed), else a Promise. */
+export interface Committer {
+  commitNow(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined;
+}
+
+/** A held `write` or `end` call (`writeHead` is kept apart: it goes first). */
+interface Held {
+  end: boolean;
+  args: unknown[];
+}
+
 /**
- * Holds a response's head and body until `commit` has settled, so the session's Set-Cookie
+ * Holds a response's head and body until the commit has settled, so the session's Set-Cookie
  * lines go out with the headers whichever way the response is written (`res.end`,
  * `res.write`, `res.writeHead`, Express's `send`/`json`, a hand-written `@Res()`).
- * When `commit` rejects, what was held is dropped and `onFailure` answers instead.
+ * When the commit fails, what was held is dropped and `onFailure` answers instead.
+ * The wrappers stay in place once it is done (putting the methods back would change every
+ * response's shape twice more): they call the originals.
  */
 export function holdUntilCommitted(
   res: ServerResponse,
-  commit: () => Promise<void>,
+  committer: Committer,
+  req: IncomingMessage,
   onFailure: (error: unknown) => void,
 ): void {
-  const writeHead = res.writeHead as Method;
-  const write = res.write as Method;
-  const end = res.end as Method;
-  let phase: 'open' | 'committing' | 'done' = 'open';
-  let head: unknown[] | undefined;
-  const held: (() => void)[] = [];
-
-  const restore = () => {
-    res.writeHead = writeHead as typeof res.writeHead;
-    res.write = write as typeof res.write;
-    res.end = end as typeof res.end;
-  };
-  const start = () => {
-    if (phase !== 'open') return;
-    phase = 'committing';
-    commit().then(
-      () => {
-        phase = 'done';
-        restore();
-        if (head) writeHead.apply(res, head);
-        for (const replay of held.splice(0)) replay();
-      },
-      (error: unknown) => {
-        phase = 'done';
-        restore();
-        head = undefined;
-        held.length = 0;
-        onFailure(error);
-      },
-    );
-  };
-
+  const hold = new Hold(res, committer, req, onFailure);
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    if (phase === 'done') return writeHead.apply(this, args);
-    head = args;
+    if (hold.phase === DONE) return hold.writeHead.apply(this, args);
+    hold.head = args;
     return this;
   } as typeof res.writeHead;
   res.write = function (this: ServerResponse, ...args: unknown[]) {
-    if (phase === 'done') return write.apply(this, args);
-    held.push(() => write.apply(res, args));
-    start();
+    if (hold.phase === DONE) return hold.write.apply(this, args);
+    hold.held.push({ end: false, args });
+    hold.start();
     return true;
   } as typeof res.write;
   res.end = function (this: ServerResponse, ...args: unknown[]) {
-    if (phase === 'done') return end.apply(this, args);
-    held.push(() => end.apply(res, args));
-    start();
+    if (hold.phase === DONE) return hold.end.apply(this, args);
+    hold.held.push({ end: true, args });
+    hold.start();
     return this;
   } as typeof res.end;
+}
+
+const OPEN = 0;
+const COMMITTING = 1;
+const DONE = 2;
+
+class Hold {
+  readonly writeHead: Method;
+  readonly write: Method;
+  readonly end: Method;
+  phase = OPEN;
+  head: unknown[] | undefined;
+  held: Held[] = [];
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly committer: Committer,
+    private readonly req: IncomingMessage,
+    private readonly onFailure: (error: unknown) => void,
+  ) {
+    this.writeHead = res.writeHead as Method;
+    this.write = res.write as Method;
+    this.end = res.end as Method;
+  }
+
+  start(): void {
+    if (this.phase !== OPEN) return;
+    this.phase = COMMITTING;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.committer.commitNow(this.req, this.res);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (pending === undefined) this.release();
+    else
+      pending.then(
+        () => this.release(),
+        (error: unknown) => this.fail(error),
+      );
+  }
+
+  private release(): void {
+    this.phase = DONE;
+    const { res, head } = this;
+    if (head) this.writeHead.apply(res, head);
+    for (const { end, args } of this.held.splice(0)) (end ? this.end : this.write).apply(res, args);
+  }
+
+  private fail(error: unknown): void {
+    this.phase = DONE;
+    this.head = undefined;
+    this.held.length = 0;
+    this.onFailure(error);
+  }
 }

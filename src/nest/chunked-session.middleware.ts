@@ -9,12 +9,20 @@ import { answerServiceUnavailable, toHttpError } from './service-unavailable.js'
 export class ChunkedSessionMiddleware implements NestMiddleware {
   constructor(@Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine) {}
 
-  async use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
+  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
+    let loaded: unknown;
     try {
-      await this.engine.load(req, res, (error) => answerServiceUnavailable(res, error));
+      // Without a store to read, the session is loaded at once: no Promise to wait for.
+      loaded = this.engine.loadNow(req, res, (error) => answerServiceUnavailable(res, error));
     } catch (error) {
       throw toHttpError(error);
     }
-    next();
+    if (!(loaded instanceof Promise)) return next();
+    return loaded.then(
+      () => next(),
+      (error: unknown) => {
+        throw toHttpError(error);
+      },
+    );
   }
 }

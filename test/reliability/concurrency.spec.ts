@@ -30,7 +30,7 @@ import { TestBrowser } from '../support/browser.js';
 import { startNestApp, type RunningApp } from '../support/nest-app.js';
 import { describeWithServer } from '../support/require-server.js';
 import { CaptureLogger, RawClient, SECRET, cookiePairs } from '../security/harness.js';
-import { HOST } from './support.js';
+import { HOST } from '../support/private-servers.js';
 
 const CONCURRENCY = 200;
 const RUN = `rel${process.pid}${Date.now().toString(36)}`;

@@ -43,7 +43,14 @@ import { TestBrowser, type BrowserResponse } from '../support/browser.js';
 import { startNestApp, type RunningApp } from '../support/nest-app.js';
 import { describeWithServer } from '../support/require-server.js';
 import { CaptureLogger, SECRET, cookiePairs } from '../security/harness.js';
-import { HOST, PostgresProxy, PrivateMemcached, PrivateRedis, sleep, until } from './support.js';
+import {
+  HOST,
+  PostgresProxy,
+  PrivateMemcached,
+  PrivateRedis,
+  sleep,
+  until,
+} from '../support/private-servers.js';
 
 const STORE_TIMEOUT = 300;
 const USERS = 6;
@@ -63,8 +70,8 @@ const LOGGED = / undefined ChunkedSession$/;
 
 /** The details of the store failures logged (each line checked for level and context). */
 function loggedDetails(logger: CaptureLogger): string[] {
-  for (const line of logger.errors) expect(line).toMatch(LOGGED);
-  return logger.errors.map((line) => line.replace(LOGGED, ''));
+  for (const line of logger.errorLines) expect(line).toMatch(LOGGED);
+  return logger.errorLines.map((line) => line.replace(LOGGED, ''));
 }
 
 @Controller()
@@ -439,7 +446,7 @@ describe('a FileStore folder that cannot be written', () => {
     expect(refused.json).toEqual(UNAVAILABLE_BODY);
     const details = loggedDetails(logger);
     expect(details).toHaveLength(1);
-    logger.errors.length = 0;
+    logger.clear();
     return details[0]!;
   }
 

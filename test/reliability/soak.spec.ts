@@ -29,7 +29,7 @@ import {
   type SessionStore,
 } from '../../src/index.js';
 import { CaptureLogger, RawClient, SECRET, cookieHeader } from '../security/harness.js';
-import { sleep, until } from './support.js';
+import { sleep, until } from '../support/private-servers.js';
 
 const LONG = process.env.SOAK === '1';
 const SECONDS = LONG ? Number(process.env.SOAK_SECONDS ?? 150) : 15;
@@ -291,7 +291,7 @@ describe(`soak: ${SECONDS} s at ${RATE} requests/s`, () => {
       // Warm-up (JIT, Nest's lazy parts), then the baseline.
       await load(2);
       await sleep(100);
-      logger.errors.length = 0; // the warm-up's refusals
+      logger.clear(); // the warm-up's refusals
       const before = snapshot();
       const failuresBefore = flaky.failures;
       const stats = await load(SECONDS);
@@ -320,8 +320,8 @@ describe(`soak: ${SECONDS} s at ${RATE} requests/s`, () => {
       expectNoMore(after.processListeners, before.processListeners);
       expect(growth).toBeLessThan(HEAP_BOUND);
       // Each refusal logged its detail once (Nest's Logger: no stack, context ChunkedSession).
-      expect(logger.errors).toHaveLength(stats.byStatus['503']!);
-      for (const line of logger.errors) {
+      expect(logger.errorLines).toHaveLength(stats.byStatus['503']!);
+      for (const line of logger.errorLines) {
         expect(line).toMatch(
           /^Session store unavailable: ((get from|set in|touch in) the store of "sid"|destroy a record) failed: injected store failure undefined ChunkedSession$/,
         );

@@ -5,13 +5,14 @@
  * mint sealed cookies exactly as the library would (or with another secret, name or body).
  */
 import { Agent, request, type OutgoingHttpHeaders } from 'node:http';
-import type { LoggerService } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { planChunks, splitChunks } from '../../src/chunking/chunks.js';
 import { encodeEnvelope } from '../../src/codec/envelope.js';
 import { createSealer, type Sealer } from '../../src/codec/sealer.js';
 import type { SessionEngine } from '../../src/core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from '../../src/nest/chunked-session.module-definition.js';
+
+export { CaptureLogger } from '../support/capture-logger.js';
 
 export const SECRET = 'security-test-secret-0123456789-abcdefghijklmnop';
 export const OLD_SECRET = 'security-test-old-secret-0123456789-abcdefghijk';
@@ -166,24 +167,6 @@ export function recordOpens(engine: SessionEngine): { take(): OpenCall[]; total(
     },
     total: () => total,
   };
-}
-
-/** Keeps what the application logs (errors and warnings), for asserting that nothing escaped. */
-export class CaptureLogger implements LoggerService {
-  readonly errors: string[] = [];
-  readonly warnings: string[] = [];
-  log(): void {}
-  debug(): void {}
-  verbose(): void {}
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.errors.push([message, ...rest].map(String).join(' '));
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.errors.push([message, ...rest].map(String).join(' '));
-  }
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.warnings.push([message, ...rest].map(String).join(' '));
-  }
 }
 
 /** One cookie's worth of room with the defaults of current browsers (name + value ≤ 4096). */

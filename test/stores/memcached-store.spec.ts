@@ -1,10 +1,11 @@
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import memjs from 'memjs';
 
 import { ChunkedSessionOptionsError } from '../../src/errors/errors.js';
 import { MemcachedStore } from '../../src/stores/memcached-store.js';
+import { freePort } from '../support/private-servers.js';
 import { describeWithServer } from '../support/require-server.js';
 import { describeStoreConformance, randomId } from './store-conformance.js';
 
@@ -40,15 +41,6 @@ function memcachedTtl(key: string): Promise<number | undefined> {
     });
     socket.write(`mg ${key} t\r\n`);
   });
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** The same client without `touch`, as some memjs-like clients are. */
@@ -162,7 +154,7 @@ await describeWithServer(
     });
 
     it('rejects (does not hang) when memcached is unreachable', async () => {
-      const down = connect(await closedPort(), { retries: 0, conntimeout: 1 });
+      const down = connect(await freePort(), { retries: 0, conntimeout: 1 });
       try {
         const store = new MemcachedStore({ client: down });
         const started = Date.now();

@@ -7,13 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Cluster, Redis } from 'ioredis';
 
 import { RedisStore } from '../../src/stores/redis-store.js';
+import { until } from '../support/private-servers.js';
 import { describeMissing } from '../support/require-server.js';
 import { describeStoreConformance, randomId } from './store-conformance.js';
 
@@ -45,19 +45,6 @@ async function freePorts(): Promise<number[]> {
   return ports;
 }
 
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 async function redisCli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run('redis-cli', ['-h', HOST, '-p', String(port), ...args], {
     timeout: 10_000,
@@ -87,8 +74,11 @@ async function startCluster(): Promise<TestCluster> {
   const cluster: TestCluster = { ports, dir, servers };
   try {
     for (const port of ports) {
-      await until(`redis-server on port ${port}`, async () =>
-        (await redisCli(port, 'ping')).includes('PONG'),
+      await until(
+        `redis-server on port ${port}`,
+        async () => (await redisCli(port, 'ping')).includes('PONG'),
+        200,
+        100,
       );
     }
     await run(
@@ -104,8 +94,11 @@ async function startCluster(): Promise<TestCluster> {
       { timeout: 30_000 },
     );
     for (const port of ports) {
-      await until(`cluster_state:ok on port ${port}`, async () =>
-        (await redisCli(port, 'cluster', 'info')).includes('cluster_state:ok'),
+      await until(
+        `cluster_state:ok on port ${port}`,
+        async () => (await redisCli(port, 'cluster', 'info')).includes('cluster_state:ok'),
+        200,
+        100,
       );
     }
   } catch (error) {

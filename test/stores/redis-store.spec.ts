@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
-
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 
 import { ChunkedSessionOptionsError } from '../../src/errors/errors.js';
 import { RedisStore } from '../../src/stores/redis-store.js';
+import { freePort } from '../support/private-servers.js';
+import { connectRedis, deleteKeys } from '../support/redis.js';
 import { describeWithServer } from '../support/require-server.js';
 import { describeStoreConformance, randomId } from './store-conformance.js';
 
@@ -12,37 +12,6 @@ const HOST = '127.0.0.1';
 const PORT = 6379;
 /** Every key this run writes starts with it; afterAll deletes them all. */
 const RUN_PREFIX = `chunked-session-test:${randomId()}:`;
-
-function connect(options: { keyPrefix?: string } = {}): Promise<Redis> {
-  const client = new Redis({
-    host: HOST,
-    port: PORT,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    ...options,
-  });
-  client.on('error', () => undefined); // reported through the commands that fail
-  return client.connect().then(() => client);
-}
-
-async function deleteKeys(client: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== '0');
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 await describeWithServer(
   {
@@ -56,7 +25,7 @@ await describeWithServer(
     let admin: Redis;
 
     beforeAll(async () => {
-      admin = await connect();
+      admin = await connectRedis(PORT);
     });
 
     afterAll(async () => {
@@ -67,7 +36,7 @@ await describeWithServer(
     describeStoreConformance(
       'RedisStore',
       async () => {
-        const client = await connect();
+        const client = await connectRedis(PORT);
         const prefix = `${RUN_PREFIX}${randomId()}:`;
         return {
           store: new RedisStore({ client, prefix }),
@@ -142,7 +111,7 @@ await describeWithServer(
 
     it("honours the client's keyPrefix in ids", async () => {
       const keyPrefix = `${RUN_PREFIX}${randomId()}:`;
-      const client = await connect({ keyPrefix });
+      const client = await connectRedis(PORT, { keyPrefix });
       try {
         const store = new RedisStore({ client, prefix: 'sess:' });
         const id = randomId();
@@ -160,7 +129,7 @@ await describeWithServer(
     it('with enableOfflineQueue: false, rejects at once when Redis is unreachable (no hang)', async () => {
       const client = new Redis({
         host: HOST,
-        port: await closedPort(),
+        port: await freePort(), // nothing listens there
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         retryStrategy: () => 50,

@@ -4,10 +4,10 @@
  * path, the full cookies are exactly the limit long, attributes and all (API.md section 5).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { browserLimits, ChunkedSessionModule, Session } from '../../../src/index.js';
+import { browserLimits } from '../../../src/index.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { setGetAppModule, setGetController } from '../fixtures/set-get.controller.js';
 import { byteLength, JarClient, lineName, lineValue } from './jar-client.js';
 
 const SECRET = 'a-limits-test-secret-that-is-long-enough-0123';
@@ -17,34 +17,14 @@ const CHROME =
 const ATTRIBUTES =
   /^; Max-Age=3600; Path=\/app; Expires=\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT; HttpOnly; SameSite=Strict$/;
 
-type Data = Record<string, unknown>;
-
-@Controller('app')
-class SessionController {
-  @Post('set')
-  set(@Session() session: Data, @Body() body: Data) {
-    for (const key of Object.keys(session)) delete session[key];
-    Object.assign(session, body);
-    return { ok: true };
-  }
-
-  @Get('get')
-  get(@Session() session: Data) {
-    return session;
-  }
-}
-
-@Module({
-  imports: [
-    ChunkedSessionModule.forRoot({
-      secret: SECRET,
-      cookieName: 'sid',
-      cookie: { maxAge: 3600, path: '/app', sameSite: 'strict' },
-    }),
-  ],
-  controllers: [SessionController],
-})
-class AttributesModule {}
+const AttributesModule = setGetAppModule(
+  {
+    secret: SECRET,
+    cookieName: 'sid',
+    cookie: { maxAge: 3600, path: '/app', sameSite: 'strict' },
+  },
+  { controller: setGetController('app') },
+);
 
 describe('attributes count where the browser counts them', () => {
   let running: RunningApp;

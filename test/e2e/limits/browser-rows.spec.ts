@@ -4,17 +4,12 @@
  * other cookies count against the count and the total (API.md section 5).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import {
-  browserLimits,
-  ChunkedSessionModule,
-  Session,
-  type ShrinkEvent,
-} from '../../../src/index.js';
+import { browserLimits, type ShrinkEvent } from '../../../src/index.js';
 import { BROWSER_FAMILIES, browserFamily, type BrowserFamily } from '../../../src/limits/index.js';
 import { USER_AGENTS } from '../../unit/limits/user-agents.fixture.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { setGetAppModule } from '../fixtures/set-get.controller.js';
 import { byteLength, isDeletion, JarClient, lineName, lineValue } from './jar-client.js';
 
 const SECRET = 'a-limits-test-secret-that-is-long-enough-0123';
@@ -25,28 +20,7 @@ const DELETION =
 type Data = Record<string, unknown>;
 const events: ShrinkEvent[] = [];
 
-@Controller()
-class SessionController {
-  @Post('set')
-  set(@Session() session: Data, @Body() body: Data) {
-    for (const key of Object.keys(session)) delete session[key];
-    Object.assign(session, body);
-    return { ok: true };
-  }
-
-  @Get('get')
-  get(@Session() session: Data) {
-    return session;
-  }
-}
-
-@Module({
-  imports: [
-    ChunkedSessionModule.forRoot({ secret: SECRET, onShrink: (event) => events.push(event) }),
-  ],
-  controllers: [SessionController],
-})
-class RowsModule {}
+const RowsModule = setGetAppModule({ secret: SECRET, onShrink: (event) => events.push(event) });
 
 /** One real User-Agent per family of the table (those the fixture has). */
 const ROWS: [BrowserFamily, string][] = BROWSER_FAMILIES.flatMap((family) => {

@@ -4,15 +4,10 @@
  * within the browser's per-cookie limit, and reads back intact.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import {
-  browserLimits,
-  ChunkedSessionModule,
-  Session,
-  type ShrinkEvent,
-} from '../../../src/index.js';
+import { browserLimits, type ShrinkEvent } from '../../../src/index.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { setGetAppModule } from '../fixtures/set-get.controller.js';
 import { byteLength, isDeletion, JarClient, lineName, lineValue } from './jar-client.js';
 
 const SECRET = 'a-limits-test-secret-that-is-long-enough-0123';
@@ -24,32 +19,11 @@ const DELETION =
 type Data = Record<string, unknown>;
 const events: ShrinkEvent[] = [];
 
-@Controller()
-class SessionController {
-  @Post('set')
-  set(@Session() session: Data, @Body() body: Data) {
-    for (const key of Object.keys(session)) delete session[key];
-    Object.assign(session, body);
-    return { ok: true };
-  }
-
-  @Get('get')
-  get(@Session() session: Data) {
-    return session;
-  }
-}
-
-@Module({
-  imports: [
-    ChunkedSessionModule.forRoot({
-      secret: SECRET,
-      limits: { maxTotalBytes: 60000 },
-      onShrink: (event) => events.push(event),
-    }),
-  ],
-  controllers: [SessionController],
-})
-class RaisedModule {}
+const RaisedModule = setGetAppModule({
+  secret: SECRET,
+  limits: { maxTotalBytes: 60000 },
+  onShrink: (event) => events.push(event),
+});
 
 /** 40 KB of JSON that does not compress: ten 4 KB random strings. */
 const fortyKb = (): Data =>

@@ -4,15 +4,11 @@
  * it leave; a partition that did not change counts with the cookies it already has.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Post } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import {
-  browserLimits,
-  ChunkedSessionModule,
-  Session,
-  type ShrinkEvent,
-} from '../../../src/index.js';
+import { browserLimits, Session, type ShrinkEvent } from '../../../src/index.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { setGetAppModule, SetGetController } from '../fixtures/set-get.controller.js';
 import { byteLength, isChunkOf, isDeletion, JarClient, lineName, lineValue } from './jar-client.js';
 
 const SECRET = 'a-limits-test-secret-that-is-long-enough-0123';
@@ -25,43 +21,28 @@ const DELETION =
 type Data = Record<string, unknown>;
 const events: ShrinkEvent[] = [];
 
+/** `POST /set` and `GET /get`, and: */
 @Controller()
-class SessionController {
-  /** Replaces the whole session. */
-  @Post('set')
-  set(@Session() session: Data, @Body() body: Data) {
-    for (const key of Object.keys(session)) delete session[key];
-    Object.assign(session, body);
-    return { ok: true };
-  }
-
+class SessionController extends SetGetController {
   /** Adds or replaces some fields, leaving the others as they are. */
   @Post('merge')
   merge(@Session() session: Data, @Body() body: Data) {
     Object.assign(session, body);
     return { ok: true };
   }
-
-  @Get('get')
-  get(@Session() session: Data) {
-    return session;
-  }
 }
 
-@Module({
-  imports: [
-    ChunkedSessionModule.forRoot({
-      secret: SECRET,
-      sessions: [
-        { cookieName: 'prefs', fields: ['prefs'] },
-        { cookieName: 'session', fields: 'auto' },
-      ],
-      onShrink: (event) => events.push(event),
-    }),
-  ],
-  controllers: [SessionController],
-})
-class SharedBudgetModule {}
+const SharedBudgetModule = setGetAppModule(
+  {
+    secret: SECRET,
+    sessions: [
+      { cookieName: 'prefs', fields: ['prefs'] },
+      { cookieName: 'session', fields: 'auto' },
+    ],
+    onShrink: (event) => events.push(event),
+  },
+  { controller: SessionController },
+);
 
 /** A random string whose JSON is `bytes` long (about 1.35 × that once sealed). */
 const blob = (bytes: number): string =>

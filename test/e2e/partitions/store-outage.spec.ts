@@ -114,6 +114,23 @@ const outageTests = () => {
   /** A browser whose session has no store record (cookie partitions only). */
   let cookieOnly: TestBrowser;
 
+  /**
+   * Reads with the Nest browser until it is served again: every answer before is a 503 of a
+   * failed get, logged once; the one served logged nothing. Returns the answer served.
+   */
+  async function servedAgain(): Promise<BrowserResponse> {
+    const answers: { res: BrowserResponse; logged: LoggedError[] }[] = [];
+    await until('the Nest application to serve again', async () => {
+      const res = await nestBrowser.get('/read');
+      answers.push({ res, logged: logger.takeErrors() });
+      return res.status === 200;
+    });
+    for (const waiting of answers.slice(0, -1))
+      expectNest503(waiting.res, waiting.logged, /get from the store of "sid"/);
+    expect(answers.at(-1)!.logged).toEqual([]);
+    return answers.at(-1)!.res;
+  }
+
   beforeAll(async () => {
     redis = await PrivateRedis.create();
     client = await connectRedis(redis.port);
@@ -233,15 +250,7 @@ const outageTests = () => {
   it('Redis back on the same port: the same applications serve again, sessions intact', async () => {
     await redis.start();
     // ioredis reconnects by itself; until it has, requests keep answering 503.
-    const answers: { res: BrowserResponse; logged: LoggedError[] }[] = [];
-    await until('the Nest application to serve again', async () => {
-      const res = await nestBrowser.get('/read');
-      answers.push({ res, logged: logger.takeErrors() });
-      return res.status === 200;
-    });
-    for (const waiting of answers.slice(0, -1))
-      expectNest503(waiting.res, waiting.logged, /get from the store of "sid"/);
-    expect(answers.at(-1)!.logged).toEqual([]);
+    await servedAgain();
     const read = await nestBrowser.get('/read');
     expect(read.json).toEqual({
       session: { csrfToken: 't1', user: { id: 1 }, roles: ['admin'], theme: 'dark' },
@@ -286,16 +295,7 @@ const outageTests = () => {
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    const answers: { res: BrowserResponse; logged: LoggedError[] }[] = [];
-    await until('the Nest application to serve again', async () => {
-      const res = await nestBrowser.get('/read');
-      answers.push({ res, logged: logger.takeErrors() });
-      return res.status === 200;
-    });
-    for (const waiting of answers.slice(0, -1))
-      expectNest503(waiting.res, waiting.logged, /get from the store of "sid"/);
-    expect(answers.at(-1)!.logged).toEqual([]);
-    expect(answers.at(-1)!.res.json.session.user).toEqual({ id: 1 });
+    expect((await servedAgain()).json.session.user).toEqual({ id: 1 });
     expect(await nestBrowser.cookieHeader()).toBe(nestCookies);
   });
 };

@@ -3,10 +3,10 @@
  * fits where the uncompressed one must be shrunk, and reads back intact.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { ChunkedSessionModule, Session, type ShrinkEvent } from '../../../src/index.js';
+import type { ShrinkEvent } from '../../../src/index.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { setGetAppModule } from '../fixtures/set-get.controller.js';
 import { byteLength, isDeletion, JarClient, lineName } from '../limits/jar-client.js';
 
 const SECRET = 'a-compress-test-secret-long-enough-012345678';
@@ -16,39 +16,16 @@ const UA =
 type Data = Record<string, unknown>;
 const events: { compress: boolean; event: ShrinkEvent }[] = [];
 
-@Controller()
-class SessionController {
-  @Post('set')
-  set(@Session() session: Data, @Body() body: Data) {
-    for (const key of Object.keys(session)) delete session[key];
-    Object.assign(session, body);
-    return { ok: true };
-  }
-
-  @Get('get')
-  get(@Session() session: Data) {
-    return session;
-  }
-}
-
 /** `x-wide` raises the total to 60000 bytes (the server's header limit is raised to match). */
 const limits = (req: IncomingMessage) => (req.headers['x-wide'] ? { maxTotalBytes: 60000 } : {});
 
-function moduleWith(compress: boolean) {
-  @Module({
-    imports: [
-      ChunkedSessionModule.forRoot({
-        secret: SECRET,
-        compress,
-        limits,
-        onShrink: (event) => events.push({ compress, event }),
-      }),
-    ],
-    controllers: [SessionController],
-  })
-  class CompressModule {}
-  return CompressModule;
-}
+const moduleWith = (compress: boolean) =>
+  setGetAppModule({
+    secret: SECRET,
+    compress,
+    limits,
+    onShrink: (event) => events.push({ compress, event }),
+  });
 
 /** About 20 KB of JSON that compresses well: a cart of similar line items. */
 const cart = (): Data => ({

@@ -9,18 +9,13 @@
  * it goes through, and checks them against FITS, so the expected calls follow from the rules.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Body, Controller, Get, Injectable, Module, Post } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import {
-  ChunkedSessionModule,
-  Session,
-  Shrinker,
-  type ShrinkContext,
-  type ShrinkEvent,
-} from '../../../src/index.js';
+import { Shrinker, type ShrinkContext, type ShrinkEvent } from '../../../src/index.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { setGetAppModule } from '../fixtures/set-get.controller.js';
 import { byteLength, isDeletion, JarClient, lineName, lineValue } from '../limits/jar-client.js';
-import { CapturingLogger } from './capturing-logger.js';
+import { CaptureLogger } from '../../support/capture-logger.js';
 
 const SECRET = 'a-shrink-test-secret-that-is-long-enough-012';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
@@ -89,21 +84,6 @@ class HistoryShrinkers {
 @Module({ providers: [HistoryShrinkers] })
 class HistoryModule {}
 
-@Controller()
-class SessionController {
-  @Post('set')
-  set(@Session() session: Data, @Body() body: Data) {
-    for (const key of Object.keys(session)) delete session[key];
-    Object.assign(session, body);
-    return { ok: true };
-  }
-
-  @Get('get')
-  get(@Session() session: Data) {
-    return session;
-  }
-}
-
 /** `x-unlimited` lifts the total so that a session is written unshrunk (to measure bytesBefore). */
 const limits = (req: IncomingMessage) => ({
   maxCookieBytes: 4096,
@@ -112,15 +92,10 @@ const limits = (req: IncomingMessage) => ({
   maxTotalBytes: req.headers['x-unlimited'] ? 100000 : MAX_TOTAL,
 });
 
-@Module({
-  imports: [
-    ChunkedSessionModule.forRoot({ secret: SECRET, limits, onShrink: (e) => events.push(e) }),
-    CartModule,
-    HistoryModule,
-  ],
-  controllers: [SessionController],
-})
-class ShrinkAppModule {}
+const ShrinkAppModule = setGetAppModule(
+  { secret: SECRET, limits, onShrink: (e) => events.push(e) },
+  { imports: [CartModule, HistoryModule] },
+);
 
 const bytesOf = (data: unknown): number => byteLength(JSON.stringify(data));
 const repeat = (c: string, n: number) => c.repeat(n);
@@ -133,7 +108,7 @@ const pairBytes = (lines: string[]): number =>
 
 describe('shrinking through a Nest application', () => {
   let running: RunningApp;
-  const logger = new CapturingLogger();
+  const logger = new CaptureLogger();
   beforeAll(async () => {
     running = await startNestApp(ShrinkAppModule, { configure: (app) => app.useLogger(logger) });
   });
@@ -156,6 +131,23 @@ describe('shrinking through a Nest application', () => {
     const client = new JarClient(running.url, { userAgent: UA });
     const res = await client.post('/set', data, { headers: { 'x-unlimited': '1' } });
     return pairBytes(res.setCookies);
+  }
+
+  /** The one event of a write of `data` shrunk to the cookies of `res`. */
+  async function shrunkEvent(
+    data: Data,
+    res: { setCookies: string[] },
+    shrunkKeys: string[],
+    removedKeys: string[],
+  ): Promise<ShrinkEvent> {
+    return {
+      cookieName: 'session',
+      userAgent: UA,
+      bytesBefore: await unshrunkBytes(data),
+      bytesAfter: pairBytes(res.setCookies),
+      shrunkKeys,
+      removedKeys,
+    };
   }
 
   it('fits a session of FITS bytes of JSON in exactly the 1500-byte budget, and not one byte more', async () => {
@@ -192,16 +184,7 @@ describe('shrinking through a Nest application', () => {
     ]);
     expect(calls.every((c) => c.frozen)).toBe(true);
     expect(calls[0]!.sees).toEqual(['zeta', 'alpha', 'beta', 'noA']);
-    expect(events).toEqual([
-      {
-        cookieName: 'session',
-        userAgent: UA,
-        bytesBefore: await unshrunkBytes(data),
-        bytesAfter: pairBytes(res.setCookies),
-        shrunkKeys: ['zeta', 'alpha'],
-        removedKeys: [],
-      },
-    ]);
+    expect(events).toEqual([await shrunkEvent(data, res, ['zeta', 'alpha'], [])]);
     expect(events[0]!.bytesBefore).toBeGreaterThan(events[0]!.bytesAfter);
     expect((await client.get('/get')).json).toEqual(result);
     expect(logger.of('ChunkedSession')).toEqual([
@@ -234,16 +217,7 @@ describe('shrinking through a Nest application', () => {
       ['alpha', false],
       ['beta', false],
     ]);
-    expect(events).toEqual([
-      {
-        cookieName: 'session',
-        userAgent: UA,
-        bytesBefore: await unshrunkBytes(data),
-        bytesAfter: pairBytes(res.setCookies),
-        shrunkKeys: [],
-        removedKeys: ['noB'],
-      },
-    ]);
+    expect(events).toEqual([await shrunkEvent(data, res, [], ['noB'])]);
     expect((await client.get('/get')).json).toEqual(withoutB);
     expect(logger.of('ChunkedSession').map((e) => [e.level, e.message])).toEqual([
       [
@@ -308,14 +282,7 @@ describe('shrinking through a Nest application', () => {
     expect(calls[6]!.sees).toEqual(['zeta', 'alpha', 'beta']);
     expect(calls.every((c) => c.frozen)).toBe(true);
     expect(events).toEqual([
-      {
-        cookieName: 'session',
-        userAgent: UA,
-        bytesBefore: await unshrunkBytes(data),
-        bytesAfter: pairBytes(res.setCookies),
-        shrunkKeys: ['zeta', 'alpha', 'beta'],
-        removedKeys: ['noB', 'noA', 'zeta'],
-      },
+      await shrunkEvent(data, res, ['zeta', 'alpha', 'beta'], ['noB', 'noA', 'zeta']),
     ]);
     expect(res.setCookies).toHaveLength(1);
     expect((await client.get('/get')).json).toEqual(result);

@@ -1,15 +1,19 @@
 /**
- * Servers the reliability tests own, so that they can stop them (the machine's Redis and
- * PostgreSQL are never touched): a private redis-server and memcached as child processes on free
- * ports, and a TCP proxy in front of the machine's PostgreSQL that can be closed and reopened.
+ * Servers a test owns, so that it can stop them (the machine's Redis and PostgreSQL are never
+ * touched): a private redis-server and memcached as child processes on free loopback ports, and
+ * a TCP proxy in front of the machine's PostgreSQL that can be closed and reopened; with the
+ * bounded polling they need.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 export const HOST = '127.0.0.1';
+
+const run = promisify(execFile);
 
 /** A port nothing listens on right now. */
 export async function freePort(): Promise<number> {
@@ -66,17 +70,29 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** A redis-server of the test's own: no persistence except an explicit `SHUTDOWN SAVE`. */
+/**
+ * A redis-server child process of the test's own, on a free loopback port. Nothing is saved
+ * except by `stop()` (SHUTDOWN SAVE), so `start()` on the same port and directory brings the
+ * data back.
+ */
 export class PrivateRedis {
   private child: ChildProcess | undefined;
 
   private constructor(
     readonly port: number,
-    private readonly dir: string,
+    readonly dir: string,
   ) {}
 
+  /** The process id of the running server. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   static async create(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort(), await mkdtemp(join(tmpdir(), 'rel-redis-')));
+    const redis = new PrivateRedis(
+      await freePort(),
+      await mkdtemp(join(tmpdir(), 'private-redis-')),
+    );
     await redis.start();
     return redis;
   }
@@ -84,8 +100,8 @@ export class PrivateRedis {
   async start(): Promise<void> {
     // prettier-ignore
     const child = spawn('redis-server', [
-      '--port', String(this.port), '--bind', HOST, '--dir', this.dir, '--save', '',
-      '--appendonly', 'no', '--daemonize', 'no',
+      '--port', String(this.port), '--bind', HOST, '--dir', this.dir, '--dbfilename', 'dump.rdb',
+      '--save', '', '--appendonly', 'no', '--daemonize', 'no',
     ], { stdio: 'ignore' });
     child.on('error', () => undefined);
     this.child = child;
@@ -99,9 +115,17 @@ export class PrivateRedis {
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
-    await command(this.port, 'SHUTDOWN SAVE').catch(() => undefined);
+    await command(this.port, 'SHUTDOWN SAVE').catch(() => undefined); // it hangs up on exit
     await exited(child);
     this.child = undefined;
+  }
+
+  /** Runs `redis-cli` against this server; its output, trimmed. */
+  async cli(...args: string[]): Promise<string> {
+    const { stdout } = await run('redis-cli', ['-h', HOST, '-p', String(this.port), ...args], {
+      timeout: 5_000,
+    });
+    return stdout.trim();
   }
 
   /** Freezes the process: connections stay open and nothing answers. */
@@ -113,6 +137,7 @@ export class PrivateRedis {
     this.child?.kill('SIGCONT');
   }
 
+  /** Kills the server (nothing saved) and removes its directory. */
   async dispose(): Promise<void> {
     const child = this.child;
     if (child) {
