@@ -14,15 +14,14 @@ type Decision = 'keep' | 'write' | 'clear';
 /**
  * Writes what changed: store records first, then the Set-Cookie lines, which are returned
  * only once every store call has succeeded (a failing store throws and changes no cookie).
- * `undefined` when nothing needs writing. Synchronous when nothing asynchronous is needed
- * (no store, no shrinking); otherwise a Promise.
+ * `undefined` when nothing needs writing.
  */
-export function commitSession(
+export async function commitSession(
   options: ResolvedOptions,
   session: RequestSession,
   req: IncomingMessage,
   warnedFields: Set<string>,
-): string[] | undefined | Promise<string[] | undefined> {
+): Promise<string[] | undefined> {
   const now = nowSeconds();
   const fields = routeFields(options.partitions, session.data, options, warnedFields);
   const jsons = fields.map((f) => JSON.stringify(f));
@@ -36,11 +35,11 @@ export function commitSession(
 
   const secure = isSecureRequest(req);
   const lines: string[] = [];
-  const attributes: string[] = [];
   const updates: (() => void)[] = [];
-  const write = (i: number): Chunk[] | Promise<Chunk[]> => {
-    const ps = session.partitions[i]!;
+  for (const [i, ps] of session.partitions.entries()) {
+    if (decisions[i] === 'keep') continue;
     const { partition } = ps;
+    const attributes = cookieAttributes(partition.cookie, secure, now);
     const ctx: PartitionWriteContext = {
       options,
       session,
@@ -52,22 +51,22 @@ export function commitSession(
       capacity: {
         maxCookieBytes: session.limits.maxCookieBytes,
         countsAttributes: session.limits.countsAttributes,
-        attributesBytes: (attributes[i] = cookieAttributes(partition.cookie, secure, now)).length,
+        attributesBytes: attributes.length,
       },
       budget,
     };
+    let chunks: Chunk[];
     if (decisions[i] === 'clear') {
       const store = partition.store ?? partition.overflow;
       if (ps.storeId !== undefined && store) session.stale.push({ store, id: ps.storeId });
       ps.storeId = undefined;
-      return [];
+      chunks = [];
+    } else if (partition.store) {
+      chunks = await writeStorePartition(ctx);
+    } else {
+      chunks = await writeCookiePartition(ctx);
     }
-    return partition.store ? writeStorePartition(ctx) : writeCookiePartition(ctx);
-  };
-  const written = (i: number, chunks: Chunk[]) => {
-    const ps = session.partitions[i]!;
-    const { partition } = ps;
-    for (const c of chunks) lines.push(`${c.name}=${c.value}${attributes[i]}`);
+    for (const c of chunks) lines.push(`${c.name}=${c.value}${attributes}`);
     const names = new Set(chunks.map((c) => c.name));
     const deleting = cookieAttributes(partition.cookie, secure, now, true);
     for (const name of new Set(ps.present)) if (!names.has(name)) lines.push(`${name}=${deleting}`);
@@ -79,33 +78,19 @@ export function commitSession(
       ps.reseal = false;
       if (chunks.length === 0) ps.snapshot = undefined;
     });
-  };
-  const finish = () => {
-    for (const update of updates) update();
-    // `destroyed` stays set for the rest of the request: a later commit (the response hooks after
-    // the interceptor's) must not write the emptied session back as a new uninitialized one.
-    session.regenerated = false;
-    session.touched = false;
-    return lines;
-  };
-  const rest = async (i: number, pending: Promise<Chunk[]> | undefined) => {
-    if (pending) written(i++, await pending);
-    for (; i < decisions.length; i++) if (decisions[i] !== 'keep') written(i, await write(i));
-    for (const record of session.stale.splice(0)) {
-      await callStore('destroy a record', options.storeTimeout, () =>
-        record.store.destroy(record.id),
-      );
-    }
-    return finish();
-  };
-
-  for (let i = 0; i < decisions.length; i++) {
-    if (decisions[i] === 'keep') continue;
-    const chunks = write(i);
-    if (chunks instanceof Promise) return rest(i, chunks);
-    written(i, chunks);
   }
-  return session.stale.length > 0 ? rest(decisions.length, undefined) : finish();
+
+  for (const record of session.stale.splice(0)) {
+    await callStore('destroy a record', options.storeTimeout, () =>
+      record.store.destroy(record.id),
+    );
+  }
+  for (const update of updates) update();
+  // `destroyed` stays set for the rest of the request: a later commit (the response hooks after
+  // the interceptor's) must not write the emptied session back as a new uninitialized one.
+  session.regenerated = false;
+  session.touched = false;
+  return lines;
 }
 
 function decide(
@@ -147,9 +132,8 @@ function routeFields(
 ): Record<string, unknown>[] {
   const out = partitions.map(() => ({}) as Record<string, unknown>);
   const catchAll = partitions.findIndex((p) => p.isCatchAll);
-  const single = partitions.length === 1 && partitions[0]!.claims === undefined;
   for (const key of Object.keys(data)) {
-    let index = single ? -1 : partitions.findIndex((p) => p.claims?.has(key));
+    let index = partitions.findIndex((p) => p.claims?.has(key));
     if (index === -1) {
       if (partitions[catchAll]!.excludes.has(key)) {
         if (!warnedFields.has(key)) {

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 type Method = (...args: any[]) => any;
 
-/** Commits a request's session: `undefined` once done (throws if it failed), else a Promise. */
+/** What commits a request's session (the engine). */
 export interface Committer {
-  commitNow(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined;
+  commit(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 /** A held `write` or `end` call (`writeHead` is kept apart: it goes first). */
@@ -73,19 +73,10 @@ class Hold {
   start(): void {
     if (this.phase !== OPEN) return;
     this.phase = COMMITTING;
-    let pending: Promise<void> | undefined;
-    try {
-      pending = this.committer.commitNow(this.req, this.res);
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
-    if (pending === undefined) this.release();
-    else
-      pending.then(
-        () => this.release(),
-        (error: unknown) => this.fail(error),
-      );
+    this.committer.commit(this.req, this.res).then(
+      () => this.release(),
+      (error: unknown) => this.fail(error),
+    );
   }
 
   private release(): void {

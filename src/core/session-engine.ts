@@ -6,8 +6,6 @@ import { loadSession } from './load-session.js';
 import { holdUntilCommitted } from './response-hooks.js';
 import type { RequestSession } from './session-state.js';
 
-const RESOLVED = Promise.resolve();
-
 /**
  * The framework-free engine: loads a request's session, and commits it to the response.
  * The Nest module and the Express middleware only adapt to it.
@@ -83,79 +81,29 @@ export class SessionEngine {
    * more than once: later calls write only what changed since, one at a time.
    */
   commit(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      return this.commitNow(req, res) ?? RESOLVED;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /**
-   * `commit`, done at once when nothing asynchronous is needed and no earlier commit is under
-   * way: `undefined` when it is done (it throws if it failed), else a Promise.
-   */
-  commitNow(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const session = this.sessions.get(req);
-    if (!session) return undefined;
-    if (session.committing) {
-      const next = session.committing.then(
-        () => this.run(req, res, session),
-        () => this.run(req, res, session),
-      );
-      return this.track(session, next);
-    }
-    const running = this.run(req, res, session);
-    return running && this.track(session, running);
-  }
-
-  /** Keeps `running` as the commit under way until it settles. */
-  private track(session: RequestSession, running: Promise<void>): Promise<void> {
-    session.committing = running;
-    const settled = () => {
-      if (session.committing === running) session.committing = undefined;
-    };
-    running.then(settled, settled);
-    return running;
-  }
-
-  private run(
-    req: IncomingMessage,
-    res: ServerResponse,
-    session: RequestSession,
-  ): Promise<void> | undefined {
-    if (session.failed) return undefined;
-    // Too late for Set-Cookie once the headers are sent; anything still unsaved is lost.
-    if (res.headersSent) return undefined;
-    let lines: string[] | undefined | Promise<string[] | undefined>;
-    try {
-      lines = commitSession(this.options, session, req, this.warnedFields);
-    } catch (error) {
-      session.failed = true;
-      throw error;
-    }
-    if (!(lines instanceof Promise)) {
-      if (lines) this.replaceSetCookies(res, session, lines);
-      return undefined;
-    }
-    return lines.then(
-      (written) => {
-        if (written) this.replaceSetCookies(res, session, written);
-      },
-      (error: unknown) => {
+    if (!session) return Promise.resolve();
+    const run = async () => {
+      if (session.failed) return;
+      if (res.headersSent) {
+        // Too late for Set-Cookie; anything still unsaved is lost, so say so.
+        return;
+      }
+      try {
+        const lines = await commitSession(this.options, session, req, this.warnedFields);
+        if (lines) this.replaceSetCookies(res, session, lines);
+      } catch (error) {
         session.failed = true;
         throw error;
-      },
-    );
+      }
+    };
+    const next = (session.committing ?? Promise.resolve()).then(run, run);
+    session.committing = next;
+    return next;
   }
 
   /** Puts this commit's lines in the Set-Cookie header, replacing earlier lines for the same cookies. */
   private replaceSetCookies(res: ServerResponse, session: RequestSession, lines: string[]): void {
-    if (session.setCookies.length === 0 && !res.hasHeader('set-cookie')) {
-      // The first lines of this response: nothing to replace.
-      res.setHeader('set-cookie', lines);
-      session.setCookies = [...lines];
-      return;
-    }
     const nameOf = (line: string) => line.slice(0, line.indexOf('='));
     const renamed = new Set(lines.map(nameOf));
     const replaced = new Set(session.setCookies.filter((line) => renamed.has(nameOf(line))));

@@ -26,7 +26,7 @@ export interface PartitionWriteContext {
  * Writes a cookie partition: into its cookies when it fits; else shrunk (API.md section 3);
  * else into its overflow store; else deleted. Returns the chunks to set (none = delete).
  */
-export function writeCookiePartition(ctx: PartitionWriteContext): Chunk[] | Promise<Chunk[]> {
+export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<Chunk[]> {
   const { options, state, fields, json, budget } = ctx;
   const { partition } = state;
   const name = partition.cookieName;
@@ -50,17 +50,6 @@ export function writeCookiePartition(ctx: PartitionWriteContext): Chunk[] | Prom
     }
     return sealData(ctx, json) ?? [];
   }
-  return shrinkOrOverflow(ctx, fits);
-}
-
-/** The partition does not fit as it is: its overflow store, else shrunk, else deleted. */
-async function shrinkOrOverflow(
-  ctx: PartitionWriteContext,
-  fits: (jsonBytes: number, candidate: Record<string, unknown>) => boolean,
-): Promise<Chunk[]> {
-  const { options, state, fields } = ctx;
-  const { partition } = state;
-  const name = partition.cookieName;
   if (state.storeId !== undefined && partition.overflow) {
     return writeOverflow(ctx, state.storeId);
   }

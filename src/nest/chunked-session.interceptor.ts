@@ -24,38 +24,28 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage>();
     const res = http.getResponse<ServerResponse>();
+    const commit = async () => {
+      try {
+        await this.engine.commit(req, res);
+      } catch (error) {
+        throw toHttpError(error);
+      }
+    };
     // Usually the module's middleware has loaded the session already: no need to wait for it.
     const handled =
       this.engine.sessionOf(req) !== undefined
         ? next.handle()
         : from(this.load(req, res)).pipe(switchMap(() => next.handle()));
     return handled.pipe(
-      mergeMap((value) => {
-        const committing = this.commit(req, res);
-        return committing ? committing.then(() => value) : [value];
+      mergeMap(async (value) => {
+        await commit();
+        return value;
       }),
-      catchError((error: unknown) => {
-        const committing = this.commit(req, res);
-        if (!committing) throw error;
-        return committing.then(() => {
-          throw error;
-        });
+      catchError(async (error: unknown) => {
+        await commit();
+        throw error;
       }),
     );
-  }
-
-  /**
-   * Commits: `undefined` once done (at once when no store or async shrinker is involved), else a
-   * Promise. A failing store becomes the HTTP error.
-   */
-  private commit(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
-    try {
-      return this.engine.commitNow(req, res)?.catch((error: unknown) => {
-        throw toHttpError(error);
-      });
-    } catch (error) {
-      throw toHttpError(error);
-    }
   }
 
   private async load(req: IncomingMessage, res: ServerResponse): Promise<void> {

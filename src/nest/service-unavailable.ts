@@ -36,6 +36,12 @@ export function toHttpError(error: unknown): unknown {
 /** Answers 503 directly, for a commit that fails while the response is being written. */
 export function answerServiceUnavailable(res: ServerResponse, error: unknown): void {
   const http = toHttpError(error);
+  if (!(http instanceof ServiceUnavailableException)) {
+    // Not a store failure: a bug (a shrinker's or the library's). Answer 500, and say why.
+    logger.error(
+      `the session could not be written: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+  }
   const body =
     http instanceof ServiceUnavailableException
       ? http.getResponse()
