@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedOptions, ResolvedPartition } from '../options/resolved-options.js';
 import { CookieBudget } from './cookie-budget.js';
-import { chunkBytes, sealIntoChunks, type Chunk } from './seal-partition.js';
+import { chunkBytes, sealStoreIdOrDrop, type Chunk } from './seal-partition.js';
 import { newSessionId } from './session-id.js';
 import { setOwn, type PartitionState, type RequestSession } from './session-state.js';
 import { cookieAttributes, isSecureRequest } from './set-cookie.js';
@@ -158,26 +158,12 @@ function routeFields(
  * dropped from the handler's object, so a later commit of this response does not try again.
  */
 async function writeStorePartition(ctx: PartitionWriteContext): Promise<Chunk[]> {
-  const { options, session, state, fields, json, ttl } = ctx;
+  const { options, state, fields, json, ttl } = ctx;
   const store = state.partition.store!;
   const name = state.partition.cookieName;
   const id = state.storeId ?? newSessionId();
-  const chunks = sealIntoChunks(
-    options,
-    name,
-    { createdAt: state.createdAt, writtenAt: ctx.now, json: JSON.stringify(id), isStoreId: true },
-    ctx.capacity,
-    ctx.budget,
-  );
-  if (!chunks) {
-    if (state.storeId !== undefined) session.stale.push({ store, id: state.storeId });
-    state.storeId = undefined;
-    for (const key of Object.keys(fields)) delete session.data[key];
-    options.logger.error(
-      `the session cookie "${name}" does not fit even as an id: the request's other cookies fill the budget; its cookies were deleted`,
-    );
-    return [];
-  }
+  const chunks = sealStoreIdOrDrop(ctx, store, id);
+  if (!chunks) return [];
   if (state.storeId === undefined || !state.valid || json !== state.snapshot) {
     await callStore(`set in the store of "${name}"`, options.storeTimeout, () =>
       store.set(id, fields, ttl),

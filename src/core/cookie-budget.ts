@@ -11,11 +11,16 @@ export class CookieBudget {
   cookies: number;
   bytes: number;
 
-  constructor(limits: CookieLimits, requestCookies: RequestCookies, partitions: ResolvedPartition[]) {
+  constructor(
+    limits: CookieLimits,
+    requestCookies: RequestCookies,
+    partitions: ResolvedPartition[],
+  ) {
     this.cookies = limits.maxCookies;
     this.bytes = limits.maxTotalBytes + 2;
     for (const pair of requestCookies.pairs) {
-      if (!partitions.some((p) => chunkIndex(p.cookieName, pair.name) >= 0)) this.take(1, pair.bytes);
+      if (!partitions.some((p) => chunkIndex(p.cookieName, pair.name) >= 0))
+        this.take(1, pair.bytes);
     }
   }
 

@@ -27,7 +27,8 @@ export function readRequestCookies(req: IncomingMessage): RequestCookies {
     const eq = pair.indexOf('=');
     const name = (eq === -1 ? '' : pair.slice(0, eq)).trim();
     let value = eq === -1 ? pair : pair.slice(eq + 1).trim();
-    if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (value.length > 1 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
     pairs.push({ name, bytes: Buffer.byteLength(pair, 'utf8') });
     if (!values.has(name)) values.set(name, value);
   }

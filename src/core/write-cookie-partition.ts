@@ -4,7 +4,7 @@ import type { ResolvedOptions } from '../options/resolved-options.js';
 import { shrinkPartition } from '../shrinking/shrink-partition.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import type { CookieBudget } from './cookie-budget.js';
-import { chunkBytes, sealIntoChunks, type Chunk } from './seal-partition.js';
+import { chunkBytes, sealIntoChunks, sealStoreIdOrDrop, type Chunk } from './seal-partition.js';
 import { newSessionId } from './session-id.js';
 import type { PartitionState, RequestSession } from './session-state.js';
 import { setOwn } from './session-state.js';
@@ -115,22 +115,8 @@ async function writeOverflow(ctx: PartitionWriteContext, id: string): Promise<Ch
   const { options, state } = ctx;
   const store = state.partition.overflow!;
   const name = state.partition.cookieName;
-  const chunks = sealIntoChunks(
-    options,
-    name,
-    { createdAt: state.createdAt, writtenAt: ctx.now, json: JSON.stringify(id), isStoreId: true },
-    ctx.capacity,
-    ctx.budget,
-  );
-  if (!chunks) {
-    if (state.storeId !== undefined) ctx.session.stale.push({ store, id: state.storeId });
-    state.storeId = undefined;
-    applyShrunk(ctx, {});
-    options.logger.error(
-      `the session cookie "${name}" does not fit even as an id: the request's other cookies fill the budget; its cookies were deleted`,
-    );
-    return [];
-  }
+  const chunks = sealStoreIdOrDrop(ctx, store, id);
+  if (!chunks) return [];
   await callStore(`set in the overflow store of "${name}"`, options.storeTimeout, () =>
     store.set(id, ctx.fields, ctx.ttl),
   );
