@@ -1,8 +1,6 @@
 /** Stable codes of every error this package throws. */
 export type ChunkedSessionErrorCode =
-  | 'ERR_SESSION_OPTIONS'
-  | 'ERR_SESSION_STORE_UNAVAILABLE'
-  | 'ERR_SESSION_STORE_ID';
+  'ERR_SESSION_OPTIONS' | 'ERR_SESSION_STORE_UNAVAILABLE' | 'ERR_SESSION_STORE_ID';
 
 /** The base of every error this package throws: a stable `code` and, where there is one, a `cause`. */
 export class ChunkedSessionError extends Error {

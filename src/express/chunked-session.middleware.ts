@@ -15,9 +15,11 @@ export function chunkedSession(
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const engine = new SessionEngine(resolveOptions(options));
   return (req, res, next) => {
-    engine.load(req, res, (error) => next(error)).then(
-      () => next(),
-      (error: unknown) => next(error),
-    );
+    engine
+      .load(req, res, (error) => next(error))
+      .then(
+        () => next(),
+        (error: unknown) => next(error),
+      );
   };
 }

@@ -29,7 +29,10 @@ export class ShrinkerExplorer implements OnModuleInit {
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const method = instance[name];
         if (typeof method !== 'function') continue;
-        const marks: ShrinkerMetadata[] | undefined = Reflect.getMetadata(SHRINKER_METADATA, method);
+        const marks: ShrinkerMetadata[] | undefined = Reflect.getMetadata(
+          SHRINKER_METADATA,
+          method,
+        );
         if (!marks) continue;
         if (!wrapper.isDependencyTreeStatic()) {
           this.logger.warn(
