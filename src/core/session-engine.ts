@@ -85,10 +85,9 @@ export class SessionEngine {
     if (!session) return Promise.resolve();
     const run = async () => {
       if (session.failed) return;
-      if (res.headersSent) {
-        // Too late for Set-Cookie; anything still unsaved is lost, so say so.
-        return;
-      }
+      // The response hooks commit before the headers go out; a change made after they went
+      // (in a handler still running after a hand-written response) can no longer be written.
+      if (res.headersSent) return;
       try {
         const lines = await commitSession(this.options, session, req, this.warnedFields);
         if (lines) this.replaceSetCookies(res, session, lines);
