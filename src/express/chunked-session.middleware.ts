@@ -15,6 +15,7 @@ export function chunkedSession(
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const engine = new SessionEngine(resolveOptions(options));
   return (req, res, next) => {
+    if (engine.options.isExcluded(req)) return next(); // `exclude`: no session here
     engine
       .load(req, res, (error) => next(error))
       .then(

@@ -9,7 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { catchError, from, mergeMap, switchMap, type Observable } from 'rxjs';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
-import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
+import {
+  answerServiceUnavailable,
+  commitAfterHandlerError,
+  toHttpError,
+} from './service-unavailable.js';
 
 /**
  * Loads the session if nothing has yet, and writes it once the handler's result is ready —
@@ -24,11 +28,13 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage>();
     const res = http.getResponse<ServerResponse>();
+    if (this.engine.options.isExcluded(req)) return next.handle(); // `exclude`: no session here
+    const { logger } = this.engine.options;
     const commit = async () => {
       try {
         await this.engine.commit(req, res);
       } catch (error) {
-        throw toHttpError(error);
+        throw toHttpError(error, logger);
       }
     };
     // Usually the module's middleware has loaded the session already: no need to wait for it.
@@ -41,18 +47,16 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
         await commit();
         return value;
       }),
-      catchError(async (error: unknown) => {
-        await commit();
-        throw error;
-      }),
+      catchError((error: unknown) => commitAfterHandlerError(commit, error, logger)),
     );
   }
 
   private async load(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      await this.engine.load(req, res, (error) => answerServiceUnavailable(res, error));
+      const { logger } = this.engine.options;
+      await this.engine.load(req, res, (error) => answerServiceUnavailable(res, error, logger));
     } catch (error) {
-      throw toHttpError(error);
+      throw toHttpError(error, this.engine.options.logger);
     }
   }
 }

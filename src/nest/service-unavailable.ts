@@ -1,6 +1,7 @@
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { SessionStoreUnavailableError } from '../errors/errors.js';
+import type { SessionLogger } from '../options/resolved-options.js';
 
 /**
  * What a client is told when a store fails. The error's own message names the store's error
@@ -13,18 +14,27 @@ const BODY = {
   code: 'ERR_SESSION_STORE_UNAVAILABLE',
 } as const;
 
-const logger = new Logger('ChunkedSession');
+/** Nest's Logger, context `ChunkedSession`: where these go when the options give no `logger`. */
+const nestLogger = new Logger('ChunkedSession');
 /**
  * Errors already logged. A request fails once (the engine marks its session `failed`, so later
  * commits write nothing); should one error still be mapped twice, it is logged once.
  */
 const logged = new WeakSet<SessionStoreUnavailableError>();
 
+/** An error with its stack, for the log. */
+function described(error: unknown): string {
+  return error instanceof Error
+    ? (error.stack ?? `${error.name}: ${error.message}`)
+    : String(error);
+}
+
 /**
  * The one place a store failure becomes HTTP 503 in Nest; other errors pass unchanged. The
- * failure's detail is logged here (Nest's Logger, context `ChunkedSession`), once per error.
+ * failure's detail is logged here (the module's logger: the `logger` option, else Nest's
+ * Logger with context `ChunkedSession`), once per error.
  */
-export function toHttpError(error: unknown): unknown {
+export function toHttpError(error: unknown, logger: SessionLogger = nestLogger): unknown {
   if (!(error instanceof SessionStoreUnavailableError)) return error;
   if (!logged.has(error)) {
     logged.add(error);
@@ -33,14 +43,37 @@ export function toHttpError(error: unknown): unknown {
   return new ServiceUnavailableException({ ...BODY }, { cause: error });
 }
 
+/**
+ * Commits after the handler threw, then rethrows the handler's error. When the commit fails
+ * too, its error (a 503) is what the client gets, so the handler's own error would vanish: it
+ * is logged first, with its stack.
+ */
+export async function commitAfterHandlerError(
+  commit: () => Promise<void>,
+  handlerError: unknown,
+  logger: SessionLogger = nestLogger,
+): Promise<never> {
+  try {
+    await commit();
+  } catch (commitError) {
+    logger.error(
+      `the handler's error is replaced by the failure to write the session: ${described(handlerError)}`,
+    );
+    throw commitError;
+  }
+  throw handlerError;
+}
+
 /** Answers 503 directly, for a commit that fails while the response is being written. */
-export function answerServiceUnavailable(res: ServerResponse, error: unknown): void {
-  const http = toHttpError(error);
+export function answerServiceUnavailable(
+  res: ServerResponse,
+  error: unknown,
+  logger: SessionLogger = nestLogger,
+): void {
+  const http = toHttpError(error, logger);
   if (!(http instanceof ServiceUnavailableException)) {
     // Not a store failure: a bug (a shrinker's or the library's). Answer 500, and say why.
-    logger.error(
-      `the session could not be written: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    logger.error(`the session could not be written: ${described(error)}`);
   }
   const body =
     http instanceof ServiceUnavailableException
