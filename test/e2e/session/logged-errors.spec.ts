@@ -192,7 +192,9 @@ const loggedErrorTests = () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
-    afterEach(() => jest.restoreAllMocks());
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
 
     it('the logger option gets the warnings, and the console nothing', async () => {
       const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
