@@ -156,15 +156,16 @@ function encryptSealer(keys: DerivedKey[], subKeySeals: number): Sealer {
   const byId = indexKeys(keys);
   let sealing = deriveSubKey(keys[0]!, randomBytes(SALT));
   let sealsLeft = subKeySeals;
-  /** Sub-keys met while opening, by key index and salt. */
-  let opening = new Map<string, SubKey>();
-  const subKeyFor = (keyIndex: number, salt: Buffer): SubKey => {
-    const id = `${keyIndex}:${salt.toString('latin1')}`;
-    let sub = opening.get(id);
+  /** Sub-keys met while opening: per key index, by salt (read as one 64-bit number). */
+  const opening = keys.map(() => new Map<bigint, SubKey>());
+  const subKeyFor = (keyIndex: number, bytes: Buffer): SubKey => {
+    const known = opening[keyIndex]!;
+    const salt = bytes.readBigUInt64BE(HEADER);
+    let sub = known.get(salt);
     if (!sub) {
-      if (opening.size >= SUB_KEY_CACHE_MAX) opening = new Map();
-      sub = deriveSubKey(keys[keyIndex]!, salt);
-      opening.set(id, sub);
+      if (known.size >= SUB_KEY_CACHE_MAX) known.clear();
+      sub = deriveSubKey(keys[keyIndex]!, bytes.subarray(HEADER, HEADER_V3));
+      known.set(salt, sub);
     }
     return sub;
   };
@@ -202,7 +203,7 @@ function encryptSealer(keys: DerivedKey[], subKeySeals: number): Sealer {
         plaintext = decrypt(keys[keyIndex]!.key, bytes, HEADER, aad);
       } else {
         if (bytes.length < HEADER_V3 + IV + TAG) return undefined;
-        const sub = subKeyFor(keyIndex, bytes.subarray(HEADER, HEADER_V3));
+        const sub = subKeyFor(keyIndex, bytes);
         plaintext = decrypt(sub.key, bytes, HEADER_V3, aadOf(sub, cookieName));
       }
       return plaintext && { plaintext, keyIndex };

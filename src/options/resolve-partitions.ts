@@ -1,6 +1,7 @@
 import { chunkIndex } from '../chunking/chunks.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { resolveCookieOptions } from './cookie-options.js';
+import { refuseUnknownKeys } from './nearest-option.js';
 import { fail, seconds } from './option-checks.js';
 import type { ChunkedSessionOptions, SessionPartition } from './options.types.js';
 import type { ResolvedPartition } from './resolved-options.js';
@@ -18,6 +19,17 @@ function isStore(s: unknown): s is SessionStore {
   );
 }
 
+/** Every field of `SessionPartition` (the compiler checks that none is missing). */
+const PARTITION_KEYS = Object.keys({
+  cookieName: true,
+  fields: true,
+  store: true,
+  overflow: true,
+  cookie: true,
+  idleTimeout: true,
+  absoluteTimeout: true,
+} satisfies Record<keyof Required<SessionPartition>, true>);
+
 export function resolvePartition(
   p: SessionPartition,
   at: string,
@@ -26,6 +38,7 @@ export function resolvePartition(
 ): ResolvedPartition {
   if (!p || typeof p !== 'object')
     throw fail(at, 'is not an object', 'Give `{ cookieName, fields }`.');
+  refuseUnknownKeys(p, PARTITION_KEYS, `${at}.`);
   const name = p.cookieName;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
     // Without `sessions`, the name came from the top-level `cookieName` option.

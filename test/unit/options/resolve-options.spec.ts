@@ -445,6 +445,36 @@ describe('resolveOptions: every bad option stops start-up, naming the option and
       `${P} \`excludes\` is not an option. Did you mean \`exclude\`?`,
     ],
     [
+      'an unknown cookie attribute (samesite)',
+      { secret: S, cookie: { samesite: 'strict' } },
+      'cookie.samesite',
+      `${P} \`cookie.samesite\` is not an option. Did you mean \`cookie.sameSite\`?`,
+    ],
+    [
+      'an unknown partition option (idelTimeout)',
+      { secret: S, sessions: [{ cookieName: 's', idelTimeout: 60 }] },
+      'sessions[0].idelTimeout',
+      `${P} \`sessions[0].idelTimeout\` is not an option. Did you mean \`sessions[0].idleTimeout\`?`,
+    ],
+    [
+      "an unknown attribute in a partition's cookie (maxage)",
+      {
+        secret: S,
+        sessions: [
+          { cookieName: 'a', fields: ['x'] },
+          { cookieName: 'b', cookie: { maxage: 60 } },
+        ],
+      },
+      'sessions[1].cookie.maxage',
+      `${P} \`sessions[1].cookie.maxage\` is not an option. Did you mean \`sessions[1].cookie.maxAge\`?`,
+    ],
+    [
+      "a partition's cookie that is not an object",
+      { secret: S, sessions: [{ cookieName: 'a', cookie: true }] },
+      'sessions[0].cookie',
+      `${P} \`sessions[0].cookie\` is true. Pass an object such as \`{ sameSite: 'strict' }\`.`,
+    ],
+    [
       'a zero shrinkerTimeout',
       { secret: S, shrinkerTimeout: 0 },
       'shrinkerTimeout',
