@@ -31,6 +31,19 @@ const IV = 12;
 const TAG = 16;
 const MAC = 32;
 
+/**
+ * Every version byte a sealed value may start with: its protection, the fewest bytes a value of
+ * it has (header, IV and tag, or MAC), and whether it is still written. For readers that explain
+ * a value (the inspector); opening is `Sealer.open`'s alone.
+ */
+export const SEAL_VERSIONS: Readonly<
+  Record<number, { protection: 'encrypt' | 'sign'; minBytes: number; written: boolean }>
+> = {
+  [VERSION_ENCRYPT_V1]: { protection: 'encrypt', minBytes: HEADER + IV + TAG, written: false },
+  [VERSION_SIGN]: { protection: 'sign', minBytes: HEADER + MAC, written: true },
+  [VERSION_ENCRYPT]: { protection: 'encrypt', minBytes: HEADER_V3 + IV + TAG, written: true },
+};
+
 /** Length of unpadded base64url for `bytes` bytes. */
 export function base64urlLength(bytes: number): number {
   return Math.floor(bytes / 3) * 4 + [0, 2, 3][bytes % 3]!;

@@ -5,6 +5,7 @@ import { deriveKey } from '../../../src/codec/keys.js';
 import {
   base64urlLength,
   createSealer,
+  SEAL_VERSIONS,
   SUB_KEY_SEALS,
   type Sealer,
 } from '../../../src/codec/sealer.js';
@@ -256,6 +257,27 @@ describe('encrypt mode: version 3, sealed under a sub-key', () => {
     // 33 bytes: long enough for version 1, not for version 3's salt, IV and tag.
     const short = Buffer.concat([bytes.subarray(0, 5), randomBytes(28)]);
     expect(sealer.open('session', short.toString('base64url'))).toBeUndefined();
+  });
+});
+
+describe('SEAL_VERSIONS', () => {
+  it('names every version with its protection and smallest value, and which are written', () => {
+    expect(SEAL_VERSIONS).toEqual({
+      1: { protection: 'encrypt', minBytes: 33, written: false },
+      2: { protection: 'sign', minBytes: 37, written: true },
+      3: { protection: 'encrypt', minBytes: 41, written: true },
+    });
+    for (const mode of MODES) {
+      const sealed = Buffer.from(
+        createSealer([SECRET_A], mode).seal('s', Buffer.alloc(0)),
+        'base64url',
+      );
+      expect(SEAL_VERSIONS[sealed[0]!]).toEqual({
+        protection: mode,
+        minBytes: sealed.length,
+        written: true,
+      });
+    }
   });
 });
 
