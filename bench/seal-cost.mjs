@@ -2,7 +2,7 @@
 //   v1          today's format: one key per secret, a random 96-bit IV per seal;
 //   per-seal    iron's way: a fresh HKDF-SHA256 key from a random salt on every seal;
 //   sub-key     a per-process sub-key, HKDF-SHA256 from the secret's key and a random 64-bit
-//               salt, renewed after 2^20 seals, the salt in every sealed value (format v3);
+//               salt, renewed after 2^18 seals, the salt in every sealed value (format v3);
 //   library     createSealer() from dist/esm as built (after this change: sub-key), if present;
 // beside the floor of the library's speed target (JSON.stringify + AES-256-GCM + base64url).
 // Interleaved samples, medians of CPU time per call. Run: node bench/seal-cost.mjs [--quick]
@@ -66,7 +66,7 @@ const perSeal = {
   },
 };
 
-const ROTATE = 2 ** 20;
+const ROTATE = 2 ** 18;
 let sub;
 let sealsLeft = 0;
 const subKeys = new Map();
