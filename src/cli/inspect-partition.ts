@@ -275,6 +275,6 @@ function explainTampered(
   }
   return fail(
     'tampered',
-    `key id ${keyId} is known, but the value does not authenticate: it was changed, or its chunks come from different writes`,
+    `key id ${keyId} is known, but the value does not authenticate: it was changed or cut, or its chunks come from different writes`,
   );
 }

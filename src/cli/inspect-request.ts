@@ -69,12 +69,12 @@ export function inspectHeader(
   const family = browserFamily(userAgent);
   if (largest && largest.bytes > limits.maxCookieBytes) {
     problems.push(
-      `cookie ${largest.name} has ${largest.bytes} bytes of name and value, over the ${limits.maxCookieBytes} ${family} keeps`,
+      `cookie ${largest.name} has ${largest.bytes} bytes of name and value, over the ${limits.maxCookieBytes} per cookie of the ${family} limits${limits.countsAttributes ? ' (which count the attributes too)' : ''}`,
     );
   }
   if (cookies.pairs.length > limits.maxCookies) {
     problems.push(
-      `${cookies.pairs.length} cookies, over the ${limits.maxCookies} ${family} keeps per site`,
+      `${cookies.pairs.length} cookies, over the ${limits.maxCookies} per site of the ${family} limits`,
     );
   }
   if (bytes > limits.maxTotalBytes) {
