@@ -1,10 +1,15 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isPromise } from '../core/maybe-async.js';
+import { loadForNodeResponse } from '../core/node-response.js';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
 import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
 
-/** Loads the session before guards run (Nest runs middleware, then guards, then interceptors). */
+/**
+ * Loads the session before guards run (Nest runs middleware, then guards, then interceptors),
+ * and makes the response carry it, whoever writes the response.
+ */
 @Injectable()
 export class ChunkedSessionMiddleware implements NestMiddleware {
   constructor(@Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine) {}
@@ -12,16 +17,16 @@ export class ChunkedSessionMiddleware implements NestMiddleware {
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
     if (this.engine.options.isExcluded(req)) return next(); // `exclude`: no session here
     const { logger } = this.engine.options;
-    let loaded: unknown;
+    let loaded;
     try {
       // Without a store to read, the session is loaded at once: no Promise to wait for.
-      loaded = this.engine.loadNow(req, res, (error) =>
+      loaded = loadForNodeResponse(this.engine, req, res, (error) =>
         answerServiceUnavailable(res, error, logger),
       );
     } catch (error) {
       throw toHttpError(error, logger);
     }
-    if (!(loaded instanceof Promise)) return next();
+    if (!isPromise(loaded)) return next();
     return loaded.then(
       () => next(),
       (error: unknown) => {

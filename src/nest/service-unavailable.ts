@@ -44,24 +44,14 @@ export function toHttpError(error: unknown, logger: SessionLogger = nestLogger):
 }
 
 /**
- * Commits after the handler threw, then rethrows the handler's error. When the commit fails
- * too, its error (a 503) is what the client gets, so the handler's own error would vanish: it
- * is logged first, with its stack.
+ * The error each response's handler threw, kept by the interceptor: the exception filter writes
+ * its response, and should the session's commit then fail, the 503 replaces that response and
+ * the error would vanish (an HttpException is not logged by Nest's filter).
  */
-export async function commitAfterHandlerError(
-  commit: () => Promise<void>,
-  handlerError: unknown,
-  logger: SessionLogger = nestLogger,
-): Promise<never> {
-  try {
-    await commit();
-  } catch (commitError) {
-    logger.error(
-      `the handler's error is replaced by the failure to write the session: ${described(handlerError)}`,
-    );
-    throw commitError;
-  }
-  throw handlerError;
+const handlerErrors = new WeakMap<ServerResponse, unknown>();
+
+export function noteHandlerError(res: ServerResponse, error: unknown): void {
+  handlerErrors.set(res, error);
 }
 
 /** Answers 503 directly, for a commit that fails while the response is being written. */
@@ -74,6 +64,12 @@ export function answerServiceUnavailable(
   if (!(http instanceof ServiceUnavailableException)) {
     // Not a store failure: a bug (a shrinker's or the library's). Answer 500, and say why.
     logger.error(`the session could not be written: ${described(error)}`);
+  }
+  if (handlerErrors.has(res)) {
+    logger.error(
+      `the handler's error is replaced by the failure to write the session: ${described(handlerErrors.get(res))}`,
+    );
+    handlerErrors.delete(res);
   }
   const body =
     http instanceof ServiceUnavailableException
