@@ -461,10 +461,11 @@ await describeWithServer(
 
 /**
  * The emulator is a JavaScript server sharing this machine's cores with the test: a healthy
- * get or set took up to a few hundred milliseconds under the load of six users, more than the
+ * get or set took up to a few hundred milliseconds under the load of six users (over a second
+ * with other suites running beside it), far more than the
  * 300 ms the other stores are given.
  */
-const FIRESTORE_STORE_TIMEOUT = 1500;
+const FIRESTORE_STORE_TIMEOUT = 3000;
 
 describe('Firestore going away under load (a private @firestore-emulator/server)', () => {
   let emulator: PrivateFirestore;
@@ -486,7 +487,7 @@ describe('Firestore going away under load (a private @firestore-emulator/server)
       settleMs: 3000,
       storeTimeout: FIRESTORE_STORE_TIMEOUT,
     });
-  });
+  }, 120_000);
 
   it('answers 503 after storeTimeout while the Firestore server is frozen (SIGSTOP), and serves again after SIGCONT', async () => {
     const store = new FirestoreStore({ firestore: emulator.client(), collection: 'frozen' });
@@ -495,7 +496,7 @@ describe('Firestore going away under load (a private @firestore-emulator/server)
       recover: async () => emulator.thaw(),
       storeTimeout: FIRESTORE_STORE_TIMEOUT,
     });
-  });
+  }, 120_000);
 });
 
 describe('a FileStore folder that cannot be written', () => {
