@@ -37,9 +37,11 @@ export {
   RedisStore,
   MemcachedStore,
   PostgresStore,
+  FirestoreStore,
   type MemoryStoreOptions,
   type FileStoreOptions,
   type RedisStoreOptions,
   type MemcachedStoreOptions,
   type PostgresStoreOptions,
+  type FirestoreStoreOptions,
 } from './stores/index.js';

@@ -1,11 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { ChunkedSessionError, ChunkedSessionOptionsError } from '../errors/errors.js';
+import {
+  ChunkedSessionError,
+  ChunkedSessionOptionsError,
+  SessionStoreUnavailableError,
+} from '../errors/errors.js';
+import { TEMP_PREFIX, writeAtomically } from './file/atomic-write.js';
+import { fileRecordText, parseFileRecord, type FileRecord } from './file/file-record.js';
+import { isCode, prepareFolder } from './file/folder-guard.js';
+import { SerialQueue } from './file/serial-queue.js';
 import type { SessionStore } from './session-store.js';
+import { checkId, expiresAt, reasonOf, recordToJson } from './store-support.js';
+
+const STORE = 'FileStore';
 
 export interface FileStoreOptions {
   /**
@@ -25,16 +35,9 @@ export interface FileStoreOptions {
 export const FILE_STORE_ID = /^[A-Za-z0-9_-]{16,128}$/;
 
 const SUFFIX = '.json';
-const TEMP_PREFIX = '.tmp-';
 /** A temporary file this old was left by a crashed write; `prune()` deletes it. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
-
-interface FileRecord {
-  /** Milliseconds since the epoch after which the record is gone. */
-  expires: number;
-  data: Record<string, unknown>;
-}
 
 /**
  * Keeps each session in its own file, `<dir>/<id>.json`, holding `{ "expires", "data" }`.
@@ -51,14 +54,14 @@ interface FileRecord {
  * - Ids are checked against {@link FILE_STORE_ID}. `set`, `destroy` and `touch` reject any other
  *   id with `ChunkedSessionError` code `'ERR_SESSION_STORE_ID'`; `get` answers `undefined`.
  * - An expired or unreadable file reads as `undefined`; `prune()` deletes such files.
- * - A folder that cannot be created or written rejects with a `ChunkedSessionError`
- *   (code `'ERR_SESSION_STORE_UNAVAILABLE'`) naming the folder, the failing error as `cause`.
+ * - A folder that cannot be created or written rejects with `SessionStoreUnavailableError`
+ *   naming the folder, the failing error as `cause`.
  */
 export class FileStore implements SessionStore {
   readonly dir: string;
   readonly mode: number;
   private dirReady: Promise<void> | undefined;
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new SerialQueue();
 
   constructor(options: FileStoreOptions = {}) {
     const { dir = join(tmpdir(), 'nestjs-chunked-session'), mode = 0o600 } = options ?? {};
@@ -88,6 +91,7 @@ export class FileStore implements SessionStore {
   }
 
   async get(id: string): Promise<Record<string, unknown> | undefined> {
+    checkId(STORE, id);
     if (!FILE_STORE_ID.test(id)) return undefined;
     if (!(await this.checkDir(false))) return undefined;
     const record = await this.read(id);
@@ -107,8 +111,8 @@ export class FileStore implements SessionStore {
 
   async set(id: string, data: Record<string, unknown>, ttlSeconds: number): Promise<void> {
     this.checkId(id);
-    const json = JSON.stringify({ expires: expiresAt(ttlSeconds), data } satisfies FileRecord);
-    await this.serialised(id, () => this.write(id, json));
+    const text = fileRecordText(expiresAt(STORE, ttlSeconds), recordToJson(STORE, data));
+    await this.serialised(id, () => this.write(id, text));
   }
 
   async destroy(id: string): Promise<void> {
@@ -119,12 +123,12 @@ export class FileStore implements SessionStore {
 
   async touch(id: string, ttlSeconds: number): Promise<void> {
     this.checkId(id);
-    const expires = expiresAt(ttlSeconds);
+    const expires = expiresAt(STORE, ttlSeconds);
     if (!(await this.checkDir(false))) return;
     await this.serialised(id, async () => {
       const record = await this.read(id);
       if (record === 'unreadable' || record === undefined || record.expires <= Date.now()) return;
-      await this.write(id, JSON.stringify({ expires, data: record.data } satisfies FileRecord));
+      await this.write(id, fileRecordText(expires, JSON.stringify(record.data)));
     });
   }
 
@@ -172,7 +176,8 @@ export class FileStore implements SessionStore {
   }
 
   private checkId(id: string): void {
-    if (typeof id !== 'string' || !FILE_STORE_ID.test(id)) {
+    checkId(STORE, id);
+    if (!FILE_STORE_ID.test(id)) {
       throw new ChunkedSessionError(
         'ERR_SESSION_STORE_ID',
         `nestjs-chunked-session: FileStore refuses an id (${describeId(id)}): ` +
@@ -217,55 +222,23 @@ export class FileStore implements SessionStore {
       if (isCode(error, 'ELOOP') || isCode(error, 'EISDIR')) return 'unreadable';
       throw this.unavailable('cannot read', error);
     }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (
-        isPlainObject(parsed) &&
-        typeof parsed.expires === 'number' &&
-        Number.isFinite(parsed.expires) &&
-        isPlainObject(parsed.data)
-      ) {
-        return { expires: parsed.expires, data: parsed.data };
-      }
-    } catch {
-      // Fall through: a torn or foreign file.
-    }
-    return 'unreadable';
+    return parseFileRecord(text);
   }
 
   private async write(id: string, json: string): Promise<void> {
     await this.checkDir(true);
     try {
-      await this.writeAtomically(id, json);
+      await writeAtomically(this.dir, id + SUFFIX, json, this.mode);
     } catch (error) {
       if (!isCode(error, 'ENOENT')) throw this.unavailable('cannot write to', error);
       // The folder was removed since it was checked (a tmp cleaner, say): create it again.
       this.dirReady = undefined;
       await this.checkDir(true);
       try {
-        await this.writeAtomically(id, json);
+        await writeAtomically(this.dir, id + SUFFIX, json, this.mode);
       } catch (again) {
         throw this.unavailable('cannot write to', again);
       }
-    }
-  }
-
-  private async writeAtomically(id: string, json: string): Promise<void> {
-    const temp = join(this.dir, `${TEMP_PREFIX}${id}-${randomBytes(6).toString('hex')}`);
-    // 'wx': create, fail if it exists; never follows a planted link.
-    const handle = await open(temp, 'wx', this.mode);
-    try {
-      try {
-        await handle.chmod(this.mode); // the exact mode, whatever the umask
-        await handle.writeFile(json, 'utf8');
-        // No fsync: a session lost to a power cut reads as empty, which is the safe failure.
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.file(id));
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
     }
   }
 
@@ -307,76 +280,22 @@ export class FileStore implements SessionStore {
     return true;
   }
 
-  private async prepareDir(): Promise<void> {
-    try {
-      const created = await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      if (created !== undefined) await chmod(this.dir, 0o700); // whatever the umask
-    } catch (error) {
-      throw this.unavailable('cannot create', error);
-    }
-    let stat;
-    try {
-      stat = await lstat(this.dir);
-    } catch (error) {
-      throw this.unavailable('cannot use', error);
-    }
-    if (!stat.isDirectory()) {
-      throw this.unavailable(
-        'cannot use',
-        new Error('it is not a directory (or is a symbolic link)'),
-      );
-    }
-    const uid = process.getuid?.();
-    if (uid !== undefined && stat.uid !== uid) {
-      throw this.unavailable(
-        'refuses',
-        new Error(`it belongs to uid ${stat.uid}, not to this process's uid ${uid}`),
-      );
-    }
-    if (process.platform !== 'win32' && (stat.mode & 0o022) !== 0) {
-      throw this.unavailable(
-        'refuses',
-        new Error(
-          `group or others may write to it (mode 0o${(stat.mode & 0o777).toString(8)}); ` +
-            `run chmod 700 on it or choose another dir`,
-        ),
-      );
-    }
+  private prepareDir(): Promise<void> {
+    return prepareFolder(this.dir, (what, cause) => this.unavailable(what, cause));
   }
 
-  private unavailable(what: string, cause: unknown): ChunkedSessionError {
-    // Not `instanceof Error`: errors from another realm (a VM context, a worker) fail that test.
-    const message = (cause as { message?: unknown } | null)?.message;
-    const reason = typeof message === 'string' ? message : String(cause);
-    return new ChunkedSessionError(
-      'ERR_SESSION_STORE_UNAVAILABLE',
-      `nestjs-chunked-session: FileStore ${what} its folder ${JSON.stringify(this.dir)}: ${reason}. ` +
-        'Pass a `dir` this process can create and write to.',
+  private unavailable(what: string, cause: unknown): SessionStoreUnavailableError {
+    return new SessionStoreUnavailableError(
+      `nestjs-chunked-session: FileStore ${what} its folder ${JSON.stringify(this.dir)}: ` +
+        `${reasonOf(cause)}. Pass a \`dir\` this process can create and write to.`,
       { cause },
     );
   }
 
   /** Runs `task` after every earlier task for `id` in this process has finished. */
   private serialised<T>(id: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(id) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(id, settled);
-    void settled.then(() => {
-      if (this.queues.get(id) === settled) this.queues.delete(id);
-    });
-    return result;
+    return this.queue.run(id, task);
   }
-}
-
-function expiresAt(ttlSeconds: number): number {
-  if (typeof ttlSeconds !== 'number' || Number.isNaN(ttlSeconds)) {
-    throw new TypeError(`FileStore: ttlSeconds must be a number (got ${String(ttlSeconds)})`);
-  }
-  return Date.now() + Math.max(0, ttlSeconds) * 1000;
 }
 
 /** Says what is wrong with an id without repeating it (ids are secrets; messages get logged). */
@@ -384,12 +303,4 @@ function describeId(id: unknown): string {
   if (typeof id !== 'string') return `a ${id === null ? 'null' : typeof id}, not a string`;
   if (id.length < 16 || id.length > 128) return `${id.length} characters long`;
   return 'it contains other characters';
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === code;
 }

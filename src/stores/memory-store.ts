@@ -1,5 +1,8 @@
 import { ChunkedSessionOptionsError } from '../errors/errors.js';
 import type { SessionStore } from './session-store.js';
+import { checkId, checkRecord, expiresAt, reasonOf } from './store-support.js';
+
+const STORE = 'MemoryStore';
 
 export interface MemoryStoreOptions {
   /**
@@ -25,7 +28,9 @@ interface MemoryEntry {
  * rest. There is no timer, so the store never keeps the process alive.
  *
  * Records are deep-copied (`structuredClone`) on the way in and out: neither the caller's
- * object nor the object returned by `get` shares anything with what is stored.
+ * object nor the object returned by `get` shares anything with what is stored. Every string
+ * comes back exactly as given (NUL and lone surrogates included). Data that cannot be cloned
+ * (a function, a symbol) rejects with a `TypeError` and leaves the old record in place.
  */
 export class MemoryStore implements SessionStore {
   readonly maxEntries: number;
@@ -49,6 +54,7 @@ export class MemoryStore implements SessionStore {
   }
 
   async get(id: string): Promise<Record<string, unknown> | undefined> {
+    checkId(STORE, id);
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     if (entry.expires <= Date.now()) {
@@ -60,8 +66,9 @@ export class MemoryStore implements SessionStore {
   }
 
   async set(id: string, data: Record<string, unknown>, ttlSeconds: number): Promise<void> {
+    checkId(STORE, id);
     // Clone first: data that cannot be cloned rejects and leaves the old record in place.
-    const entry: MemoryEntry = { expires: expiresAt(ttlSeconds), data: structuredClone(data) };
+    const entry: MemoryEntry = { expires: expiresAt(STORE, ttlSeconds), data: clone(data) };
     this.refresh(id, entry);
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();
@@ -71,17 +78,20 @@ export class MemoryStore implements SessionStore {
   }
 
   async destroy(id: string): Promise<void> {
+    checkId(STORE, id);
     this.entries.delete(id);
   }
 
   async touch(id: string, ttlSeconds: number): Promise<void> {
+    checkId(STORE, id);
+    const expires = expiresAt(STORE, ttlSeconds);
     const entry = this.entries.get(id);
     if (!entry) return;
     if (entry.expires <= Date.now()) {
       this.entries.delete(id);
       return;
     }
-    entry.expires = expiresAt(ttlSeconds);
+    entry.expires = expires;
     this.refresh(id, entry);
   }
 
@@ -112,9 +122,12 @@ export class MemoryStore implements SessionStore {
   }
 }
 
-function expiresAt(ttlSeconds: number): number {
-  if (typeof ttlSeconds !== 'number' || Number.isNaN(ttlSeconds)) {
-    throw new TypeError(`MemoryStore: ttlSeconds must be a number (got ${String(ttlSeconds)})`);
+/** A deep copy of a record; what cannot be cloned is the caller's bug (a `TypeError`). */
+function clone(data: Record<string, unknown>): Record<string, unknown> {
+  checkRecord(STORE, data);
+  try {
+    return structuredClone(data);
+  } catch (error) {
+    throw new TypeError(`${STORE}: data cannot be copied: ${reasonOf(error)}`, { cause: error });
   }
-  return Date.now() + Math.max(0, ttlSeconds) * 1000;
 }

@@ -1,7 +1,18 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 
 import { ChunkedSessionOptionsError } from '../errors/errors.js';
 import type { SessionStore } from './session-store.js';
+import {
+  checkId,
+  checkTtl,
+  isPlainRecord,
+  parseRecord,
+  reaching,
+  recordToJson,
+  requireClient,
+} from './store-support.js';
+
+const STORE = 'PostgresStore';
 
 export interface PostgresStoreOptions {
   /** A `pg` Pool. */
@@ -19,6 +30,13 @@ const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_]{0,47}';
 const TABLE_NAME = new RegExp(`^(?:${IDENTIFIER}\\.)?${IDENTIFIER}$`);
 /** How many ids `ids()` reads per query. */
 const PAGE = 1000;
+/**
+ * A `\u0000` or `\udXXX` escape in JSON text written by JSON.stringify (an even number of
+ * backslashes before it, so it is an escape and not escaped text): NUL, or a lone surrogate.
+ * jsonb refuses both (PostgreSQL 15 §8.14: "\u0000 is disallowed", and Unicode escapes must form
+ * valid characters), while JSON carries them.
+ */
+const JSONB_REFUSES = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f])/i;
 
 /**
  * Keeps each session as a row `(id text primary key, data jsonb not null, expires_at timestamptz
@@ -36,6 +54,12 @@ const PAGE = 1000;
  * CREATE TABLE sessions (id text PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL);
  * CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
  * ```
+ *
+ * jsonb cannot hold every string JSON can: it refuses NUL (`\u0000`) and lone surrogates. A record
+ * holding one is stored as a jsonb *string* whose text is the record's JSON (so one NUL typed
+ * into a form does not make the session unwritable), every other record as a jsonb object, as
+ * before; `get` reads both. Nothing to migrate: the column stays `jsonb`. (A version of this
+ * library from before this change reads such a row as no record: the session is empty.)
  *
  * When PostgreSQL goes away, queries reject as soon as the pool's connection attempt fails or its
  * connection breaks; the pool drops broken connections (emitting `error` on the pool: listen for
@@ -59,18 +83,13 @@ export class PostgresStore implements SessionStore {
       table = 'sessions',
       createTable = true,
     } = (options ?? {}) as Partial<PostgresStoreOptions>;
-    if (
-      pool === undefined ||
-      pool === null ||
-      typeof (pool as { query?: unknown }).query !== 'function' ||
-      typeof (pool as { connect?: unknown }).connect !== 'function'
-    ) {
-      throw new ChunkedSessionOptionsError(
-        'PostgresStore.pool',
-        pool === undefined || pool === null ? 'is missing' : 'is not a pg Pool',
-        "Pass a pg Pool: new PostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }) with `import pg from 'pg'`.",
-      );
-    }
+    this.pool = requireClient(
+      'PostgresStore.pool',
+      pool,
+      ['query', 'connect'],
+      'a pg Pool',
+      "Pass a pg Pool: new PostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }) with `import pg from 'pg'`.",
+    );
     if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
       throw new ChunkedSessionOptionsError(
         'PostgresStore.table',
@@ -85,7 +104,6 @@ export class PostgresStore implements SessionStore {
         'Pass true to create the table on first use, false if it is created elsewhere.',
       );
     }
-    this.pool = pool;
     this.tableName = table;
     this.table = table
       .split('.')
@@ -96,38 +114,39 @@ export class PostgresStore implements SessionStore {
   }
 
   async get(id: string): Promise<Record<string, unknown> | undefined> {
-    await this.ensureTable();
-    const result = await this.pool.query<{ data: unknown }>(
+    checkId(STORE, id);
+    const result = await this.query<{ data: unknown }>(
       `SELECT data FROM ${this.table} WHERE id = $1 AND expires_at > now()`,
       [id],
     );
     const data = result.rows[0]?.data;
-    return typeof data === 'object' && data !== null && !Array.isArray(data)
-      ? (data as Record<string, unknown>)
-      : undefined;
+    // A record jsonb could not hold is a jsonb string of its JSON text (see the class comment).
+    if (typeof data === 'string') return parseRecord(data);
+    return isPlainRecord(data) ? data : undefined;
   }
 
   async set(id: string, data: Record<string, unknown>, ttlSeconds: number): Promise<void> {
-    const seconds = checkTtl(ttlSeconds);
-    const json = JSON.stringify(data);
-    await this.ensureTable();
-    await this.pool.query(
+    checkId(STORE, id);
+    const seconds = checkTtl(STORE, ttlSeconds);
+    const json = recordToJson(STORE, data);
+    const value = JSONB_REFUSES.test(json) ? JSON.stringify(json) : json;
+    await this.query(
       `INSERT INTO ${this.table} (id, data, expires_at)
        VALUES ($1, $2::jsonb, now() + $3::float8 * interval '1 second')
        ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,
-      [id, json, seconds],
+      [id, value, seconds],
     );
   }
 
   async destroy(id: string): Promise<void> {
-    await this.ensureTable();
-    await this.pool.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
+    checkId(STORE, id);
+    await this.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
   }
 
   async touch(id: string, ttlSeconds: number): Promise<void> {
-    const seconds = checkTtl(ttlSeconds);
-    await this.ensureTable();
-    await this.pool.query(
+    checkId(STORE, id);
+    const seconds = checkTtl(STORE, ttlSeconds);
+    await this.query(
       `UPDATE ${this.table} SET expires_at = now() + $2::float8 * interval '1 second'
        WHERE id = $1 AND expires_at > now()`,
       [id, seconds],
@@ -136,10 +155,9 @@ export class PostgresStore implements SessionStore {
 
   /** Every live id, in id order, read a page at a time. */
   async *ids(): AsyncIterable<string> {
-    await this.ensureTable();
     let after: string | undefined;
     for (;;) {
-      const result = await this.pool.query<{ id: string }>(
+      const result = await this.query<{ id: string }>(
         after === undefined
           ? `SELECT id FROM ${this.table} WHERE expires_at > now() ORDER BY id LIMIT ${PAGE}`
           : `SELECT id FROM ${this.table} WHERE expires_at > now() AND id > $1 ORDER BY id LIMIT ${PAGE}`,
@@ -153,9 +171,19 @@ export class PostgresStore implements SessionStore {
 
   /** Deletes expired rows; resolves to how many. */
   async prune(): Promise<number> {
-    await this.ensureTable();
-    const result = await this.pool.query(`DELETE FROM ${this.table} WHERE expires_at <= now()`);
+    const result = await this.query(`DELETE FROM ${this.table} WHERE expires_at <= now()`);
     return result.rowCount ?? 0;
+  }
+
+  /** One query, once the table is there; any failure is the store's. */
+  private query<R extends QueryResultRow = QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<QueryResult<R>> {
+    return reaching(STORE, async () => {
+      await this.ensureTable();
+      return this.pool.query<R>(sql, params);
+    });
   }
 
   /** Creates the table once (when `createTable`); a failure lets the next call try again. */
@@ -210,13 +238,4 @@ export class PostgresStore implements SessionStore {
       client.release(broken !== undefined);
     }
   }
-}
-
-function checkTtl(ttlSeconds: number): number {
-  if (typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds)) {
-    throw new TypeError(
-      `PostgresStore: ttlSeconds must be a finite number (got ${String(ttlSeconds)})`,
-    );
-  }
-  return Math.max(0, ttlSeconds);
 }

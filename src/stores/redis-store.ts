@@ -2,6 +2,16 @@ import type { Cluster, Redis } from 'ioredis';
 
 import { ChunkedSessionOptionsError } from '../errors/errors.js';
 import type { SessionStore } from './session-store.js';
+import {
+  checkId,
+  checkTtl,
+  parseRecord,
+  reaching,
+  recordToJson,
+  requireClient,
+} from './store-support.js';
+
+const STORE = 'RedisStore';
 
 export interface RedisStoreOptions {
   /** A connected ioredis client: a `Redis` (standalone or Sentinel) or a `Cluster`. */
@@ -43,18 +53,13 @@ export class RedisStore implements SessionStore {
 
   constructor(options: RedisStoreOptions) {
     const { client, prefix = 'session:' } = (options ?? {}) as Partial<RedisStoreOptions>;
-    if (
-      client === undefined ||
-      client === null ||
-      typeof (client as { get?: unknown }).get !== 'function' ||
-      typeof (client as { set?: unknown }).set !== 'function'
-    ) {
-      throw new ChunkedSessionOptionsError(
-        'RedisStore.client',
-        client === undefined || client === null ? 'is missing' : 'is not an ioredis client',
-        "Pass a connected ioredis client: new RedisStore({ client: new Redis(process.env.REDIS_URL) }) with `import { Redis } from 'ioredis'`.",
-      );
-    }
+    this.client = requireClient(
+      'RedisStore.client',
+      client,
+      ['get', 'set'],
+      'an ioredis client',
+      "Pass a connected ioredis client: new RedisStore({ client: new Redis(process.env.REDIS_URL) }) with `import { Redis } from 'ioredis'`.",
+    );
     if (typeof prefix !== 'string') {
       throw new ChunkedSessionOptionsError(
         'RedisStore.prefix',
@@ -62,25 +67,31 @@ export class RedisStore implements SessionStore {
         "Pass a key prefix such as 'session:', or leave it out for the default.",
       );
     }
-    this.client = client;
     this.prefix = prefix;
   }
 
   async get(id: string): Promise<Record<string, unknown> | undefined> {
-    const json = await this.client.get(this.key(id));
+    const key = this.key(id);
+    const json = await reaching(STORE, () => this.client.get(key));
     return json === null || json === undefined ? undefined : parseRecord(json);
   }
 
   async set(id: string, data: Record<string, unknown>, ttlSeconds: number): Promise<void> {
-    await this.client.set(this.key(id), JSON.stringify(data), 'EX', wholeSeconds(ttlSeconds));
+    const key = this.key(id);
+    const json = recordToJson(STORE, data);
+    const seconds = wholeSeconds(ttlSeconds);
+    await reaching(STORE, () => this.client.set(key, json, 'EX', seconds));
   }
 
   async destroy(id: string): Promise<void> {
-    await this.client.del(this.key(id));
+    const key = this.key(id);
+    await reaching(STORE, () => this.client.del(key));
   }
 
   async touch(id: string, ttlSeconds: number): Promise<void> {
-    await this.client.expire(this.key(id), wholeSeconds(ttlSeconds));
+    const key = this.key(id);
+    const seconds = wholeSeconds(ttlSeconds);
+    await reaching(STORE, () => this.client.expire(key, seconds));
   }
 
   /**
@@ -97,7 +108,9 @@ export class RedisStore implements SessionStore {
     for (const node of nodes) {
       let cursor = '0';
       do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        const [next, keys] = await reaching(STORE, () =>
+          node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000),
+        );
         cursor = next;
         for (const key of keys) {
           if (!key.startsWith(fullPrefix)) continue;
@@ -111,6 +124,7 @@ export class RedisStore implements SessionStore {
   }
 
   private key(id: string): string {
+    checkId(STORE, id);
     return this.prefix + id;
   }
 }
@@ -121,26 +135,10 @@ function isCluster(client: Redis | Cluster): client is Cluster {
 
 /** Redis wants a whole, positive number of seconds; a record is kept at least one second. */
 function wholeSeconds(ttlSeconds: number): number {
-  if (typeof ttlSeconds !== 'number' || Number.isNaN(ttlSeconds)) {
-    throw new TypeError(`RedisStore: ttlSeconds must be a number (got ${String(ttlSeconds)})`);
-  }
-  return Math.min(Math.max(1, Math.ceil(ttlSeconds)), 2 ** 31 - 1);
+  return Math.max(1, Math.ceil(checkTtl(STORE, ttlSeconds)));
 }
 
 /** Escapes the characters that SCAN's MATCH treats as glob syntax. */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => '\\' + c);
-}
-
-/** A corrupt or foreign value reads as no record. */
-function parseRecord(json: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(json);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      return value as Record<string, unknown>;
-    }
-  } catch {
-    // Not JSON.
-  }
-  return undefined;
 }

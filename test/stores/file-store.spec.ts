@@ -4,7 +4,11 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { ChunkedSessionError, ChunkedSessionOptionsError } from '../../src/errors/errors.js';
+import {
+  ChunkedSessionError,
+  ChunkedSessionOptionsError,
+  SessionStoreUnavailableError,
+} from '../../src/errors/errors.js';
 import { FileStore } from '../../src/stores/file-store.js';
 import { describeStoreConformance, randomId } from './store-conformance.js';
 
@@ -34,7 +38,17 @@ describeStoreConformance(
     const { store, dir } = await freshStore();
     return { store, close: () => rm(join(dir, '..'), { recursive: true, force: true }) };
   },
-  { touch: true, ids: true, prune: true },
+  {
+    touch: true,
+    ids: true,
+    prune: true,
+    // A folder under a plain file cannot be created.
+    unreachable: async () => {
+      const parent = join(root, randomId());
+      await writeFile(parent, 'a file, not a folder');
+      return { store: new FileStore({ dir: join(parent, 'sessions') }), close: () => rm(parent) };
+    },
+  },
 );
 
 async function errorOf(promise: Promise<unknown>): Promise<ChunkedSessionError> {
@@ -110,7 +124,6 @@ describe('FileStore', () => {
     '../../../../etc/passwd',
     '..',
     '.',
-    '',
     'a/b/c/d/e/f/g/h/i/j',
     'abcdefghijklmnop/..',
     'abcdefghijklmnopq\0',
@@ -149,14 +162,15 @@ describe('FileStore', () => {
     expect(error.message).not.toContain('secret');
   });
 
-  it('rejects with a clear error when the folder cannot be created (its parent is a file)', async () => {
+  it('rejects with SessionStoreUnavailableError, not the base class, when the folder cannot be created (issue 14)', async () => {
     const file = join(root, `plain-file-${randomId()}`);
     await writeFile(file, 'not a folder');
     const dir = join(file, 'sessions');
     const store = new FileStore({ dir });
     const error = await errorOf(store.set(randomId(), { a: 1 }, 60));
-    expect(error).toBeInstanceOf(ChunkedSessionError);
+    expect(error).toBeInstanceOf(SessionStoreUnavailableError);
     expect(error.code).toBe('ERR_SESSION_STORE_UNAVAILABLE');
+    expect((error as SessionStoreUnavailableError).status).toBe(503);
     expect(error.message).toBe(
       `nestjs-chunked-session: FileStore cannot create its folder ${JSON.stringify(dir)}: ` +
         `ENOTDIR: not a directory, mkdir '${dir}'. Pass a \`dir\` this process can create and write to.`,

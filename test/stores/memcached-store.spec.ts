@@ -3,7 +3,10 @@ import { createConnection } from 'node:net';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import memjs from 'memjs';
 
-import { ChunkedSessionOptionsError } from '../../src/errors/errors.js';
+import {
+  ChunkedSessionOptionsError,
+  SessionStoreUnavailableError,
+} from '../../src/errors/errors.js';
 import { MemcachedStore } from '../../src/stores/memcached-store.js';
 import { freePort } from '../support/private-servers.js';
 import { describeWithServer } from '../support/require-server.js';
@@ -81,7 +84,16 @@ await describeWithServer(
           close: async () => own.close(),
         };
       },
-      { touch: true, ids: false, prune: false, expiryWaitMs: 2100 },
+      {
+        touch: true,
+        ids: false,
+        prune: false,
+        expiryWaitMs: 2100,
+        unreachable: async () => {
+          const down = connect(await freePort(), { retries: 0, conntimeout: 1 });
+          return { store: new MemcachedStore({ client: down }), close: async () => down.close() };
+        },
+      },
     );
 
     it('refuses a missing or wrong client, or a bad prefix, naming the option and the fix', () => {
@@ -153,12 +165,53 @@ await describeWithServer(
       expect(await store.get(list)).toBeUndefined();
     });
 
+    it('a record over the item size limit rejects with a clear error, and the old record stays (issue 14)', async () => {
+      const store = new MemcachedStore({ client, prefix: `test:${randomId()}:` });
+      const id = randomId();
+      await store.set(id, { before: 'the big write' }, 60);
+      // 1 MiB of JSON: with the key and the item header, past memcached's default -I of 1 MiB.
+      const big = { text: 'x'.repeat(1024 * 1024 - '{"text":""}'.length) };
+      const error = await store.set(id, big, 60).then(
+        () => undefined,
+        (rejection: unknown) => rejection,
+      );
+      expect(error).toBeInstanceOf(SessionStoreUnavailableError);
+      expect((error as Error).message).toBe(
+        'MemcachedStore: the record is too large for memcached: ' +
+          `${1024 * 1024 + store.prefix.length + id.length + 64} bytes with key and item header, ` +
+          'over its item size limit of 1048576 bytes (memcached -I, 1 MiB by default). ' +
+          'Keep less in this partition, or raise -I and pass it as maxItemBytes.',
+      );
+      // memcached itself would have deleted the old record on its "Value too large".
+      expect(await store.get(id)).toEqual({ before: 'the big write' });
+      await store.destroy(id);
+    });
+
+    it('maxItemBytes: a record within a raised limit is sent, and the server has the last word', async () => {
+      const store = new MemcachedStore({
+        client,
+        prefix: `test:${randomId()}:`,
+        maxItemBytes: 2 * 1024 * 1024,
+      });
+      const id = randomId();
+      await store.set(id, { small: true }, 60);
+      // This memcached runs with the default -I 1m: it refuses what the store let through.
+      await expect(store.set(id, { text: 'x'.repeat(1024 * 1024) }, 60)).rejects.toMatchObject({
+        code: 'ERR_SESSION_STORE_UNAVAILABLE',
+        message: 'MemcachedStore: MemJS SET: Value too large',
+      });
+      expect(() => new MemcachedStore({ client, maxItemBytes: 10 })).toThrow(
+        'nestjs-chunked-session: option `MemcachedStore.maxItemBytes` must be a whole number of bytes above 64 (got 10). ' +
+          "Pass memcached's item size limit (its -I option) in bytes, such as 1048576, or leave it out for the default.",
+      );
+    });
+
     it('rejects (does not hang) when memcached is unreachable', async () => {
       const down = connect(await freePort(), { retries: 0, conntimeout: 1 });
       try {
         const store = new MemcachedStore({ client: down });
         const started = Date.now();
-        await expect(store.get(randomId())).rejects.toThrow(/ECONNREFUSED/);
+        await expect(store.get(randomId())).rejects.toThrow(/^MemcachedStore: .*ECONNREFUSED/);
         await expect(store.set(randomId(), {}, 60)).rejects.toThrow(/ECONNREFUSED/);
         expect(Date.now() - started).toBeLessThan(1000);
       } finally {

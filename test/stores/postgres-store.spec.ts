@@ -3,6 +3,7 @@ import pg from 'pg';
 
 import { ChunkedSessionOptionsError } from '../../src/errors/errors.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
+import { freePort } from '../support/private-servers.js';
 import { describeWithServer } from '../support/require-server.js';
 import { describeStoreConformance, randomId } from './store-conformance.js';
 
@@ -57,7 +58,21 @@ await describeWithServer(
           },
         };
       },
-      { touch: true, ids: true, prune: true },
+      {
+        touch: true,
+        ids: true,
+        prune: true,
+        unreachable: async () => {
+          const down = new pg.Pool({
+            host: HOST,
+            port: await freePort(), // nothing listens there
+            user: 'postgres',
+            connectionTimeoutMillis: 1000,
+          });
+          down.on('error', () => undefined);
+          return { store: new PostgresStore({ pool: down }), close: () => down.end() };
+        },
+      },
     );
 
     describe('table', () => {
@@ -163,7 +178,10 @@ await describeWithServer(
       it('a failed creation is retried by the next call', async () => {
         const schema = `${RUN}_later`;
         const store = new PostgresStore({ pool, table: `${schema}.sessions` });
-        await expect(store.get(randomId())).rejects.toMatchObject({ code: '3F000' }); // no such schema
+        await expect(store.get(randomId())).rejects.toMatchObject({
+          code: 'ERR_SESSION_STORE_UNAVAILABLE',
+          cause: { code: '3F000' }, // no such schema
+        });
         await pool.query(`CREATE SCHEMA "${schema}"`);
         try {
           const id = randomId();
@@ -177,7 +195,11 @@ await describeWithServer(
       it('with createTable: false, creates nothing and rejects while the table is missing', async () => {
         const table = newTable();
         const store = new PostgresStore({ pool, table, createTable: false });
-        await expect(store.get(randomId())).rejects.toMatchObject({ code: '42P01' });
+        await expect(store.get(randomId())).rejects.toMatchObject({
+          code: 'ERR_SESSION_STORE_UNAVAILABLE',
+          message: expect.stringMatching(/^PostgresStore: relation ".+" does not exist$/),
+          cause: { code: '42P01' },
+        });
         await pool.query(
           `CREATE TABLE "${table}" (id text PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)`,
         );
@@ -193,6 +215,47 @@ await describeWithServer(
         await store.set(id, { safe: true }, 60);
         expect(await store.get(id)).toEqual({ safe: true });
         await store.destroy(id);
+        expect(await store.get(id)).toBeUndefined();
+      });
+
+      it('a record jsonb refuses (NUL, lone surrogate) is kept as a jsonb string of its JSON; others stay objects (issue 14)', async () => {
+        const table = newTable();
+        const store = new PostgresStore({ pool, table });
+        const [typed, plain] = [randomId(), randomId()];
+        await store.set(typed, { comment: 'one NUL\u0000typed in', odd: '\ud800' }, 60);
+        await store.set(plain, { comment: 'nothing odd' }, 60);
+        const { rows } = await pool.query<{ id: string; kind: string; text: string }>(
+          `SELECT id, jsonb_typeof(data) AS kind, data #>> '{}' AS text FROM "${table}" ORDER BY id`,
+        );
+        const byId = Object.fromEntries(rows.map((row) => [row.id, row]));
+        expect(byId[typed]).toEqual({
+          id: typed,
+          kind: 'string',
+          text: '{"comment":"one NUL\\u0000typed in","odd":"\\ud800"}',
+        });
+        expect(byId[plain]!.kind).toBe('object');
+        expect(await store.get(typed)).toEqual({ comment: 'one NUL\u0000typed in', odd: '\ud800' });
+        expect(await store.get(plain)).toEqual({ comment: 'nothing odd' });
+      });
+
+      it('rows written by the previous version (jsonb objects, a table created by hand) still read and update (issue 14)', async () => {
+        const table = newTable();
+        await pool.query(
+          `CREATE TABLE "${table}" (id text PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)`,
+        );
+        const id = randomId();
+        await pool.query(
+          `INSERT INTO "${table}" VALUES ($1, '{"user":{"id":7},"roles":["admin"]}', now() + interval '1 hour')`,
+          [id],
+        );
+        const store = new PostgresStore({ pool, table });
+        expect(await store.get(id)).toEqual({ user: { id: 7 }, roles: ['admin'] });
+        await store.set(id, { user: { id: 7 }, note: 'now with a NUL \u0000' }, 60);
+        expect(await store.get(id)).toEqual({ user: { id: 7 }, note: 'now with a NUL \u0000' });
+        // A foreign jsonb value (a number, a list) is no record.
+        await pool.query(`UPDATE "${table}" SET data = '[1,2]' WHERE id = $1`, [id]);
+        expect(await store.get(id)).toBeUndefined();
+        await pool.query(`UPDATE "${table}" SET data = '"not json {"' WHERE id = $1`, [id]);
         expect(await store.get(id)).toBeUndefined();
       });
 

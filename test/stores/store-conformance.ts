@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 
+import { SessionStoreUnavailableError } from '../../src/errors/errors.js';
 import type { SessionStore } from '../../src/stores/session-store.js';
 
 export interface StoreHandle {
@@ -23,6 +24,13 @@ export interface ConformanceOptions {
   prune: boolean;
   /** How long to wait for a 1-second TTL to pass. Default 1100 ms. */
   expiryWaitMs?: number;
+  /** A value inside the data the store cannot write (a programming error). Default a BigInt. */
+  unwritable?: unknown;
+  /**
+   * Makes the store pointed at a server that cannot be reached (nothing listens on the port,
+   * the folder cannot be created), when the store has one.
+   */
+  unreachable?: () => Promise<StoreHandle>;
 }
 
 /** A fresh random id as the library makes them: 128 bits, base64url (22 characters). */
@@ -44,6 +52,45 @@ const NESTED = {
   empty: {},
   emptyList: [],
   deep: { a: { b: { c: { d: { e: { f: 'deep' } } } } } },
+};
+
+/**
+ * "1 MB" in these tests: a record whose JSON text is 1 000 000 bytes of UTF-8 (the SI megabyte,
+ * below memcached's default item limit of 1 MiB = 1 048 576 bytes, key and item header
+ * included, and below Firestore's largest field value of 1 MiB − 89 bytes), its string mixing
+ * 1-, 2-, 3- and 4-byte characters.
+ */
+export function oneMegabyteRecord(): Record<string, string> {
+  const frame = Buffer.byteLength('{"text":""}');
+  const unit = 'aé€🍪'; // 1 + 2 + 3 + 4 bytes
+  const units = Math.floor((1_000_000 - frame) / 10);
+  const text = unit.repeat(units) + 'x'.repeat(1_000_000 - frame - units * 10);
+  return { text };
+}
+
+/** Objects in arrays in objects, `depth` levels: deeper than any session needs. */
+function deeplyNested(depth: number): Record<string, unknown> {
+  let value: unknown = 'bottom';
+  for (let level = 0; level < depth; level++) value = level % 2 ? [value, level] : { level: value };
+  return { root: value };
+}
+
+/** Strings JSON carries that byte-oriented backends may refuse or mangle. */
+const AWKWARD_STRINGS = {
+  nul: 'before\u0000after',
+  onlyNul: '\u0000',
+  ['key\u0000with nul']: 'a NUL in a key',
+  loneHigh: 'x\ud800y',
+  loneLow: '\udc00',
+  reversedPair: '\udc00\ud800',
+  highAtEnd: 'tail\udbff',
+  pairedStillFine: '\ud83c\udf6a',
+  ['\ud800 key']: 'a lone surrogate in a key',
+  controls: Array.from({ length: 32 }, (_, code) => String.fromCharCode(code)).join(''),
+  del: '\u007f\u0080\u009f',
+  separators: '\u2028\u2029\ufeff\ufffe\uffff',
+  backslashU: '\\u0000 is six characters here',
+  '': 'the empty key',
 };
 
 async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
@@ -175,6 +222,92 @@ export function describeStoreConformance(
         expect(second).not.toBe(first);
       });
 
+      it('a NUL, a lone surrogate or a control character in a string or a key round-trips exactly (issue 14)', async () => {
+        const id = newId();
+        await expect(store.set(id, AWKWARD_STRINGS, 60)).resolves.toBeUndefined();
+        const back = await store.get(id);
+        expect(back).toEqual(AWKWARD_STRINGS);
+        // toEqual compares strings exactly; say so for the ones a backend would replace by U+FFFD.
+        expect((back as typeof AWKWARD_STRINGS).loneHigh).toBe('x\ud800y');
+        expect((back as typeof AWKWARD_STRINGS).nul).toHaveLength(12);
+      });
+
+      it('a record holding a NUL replaces a plain one, and a plain one replaces it (issue 14)', async () => {
+        const id = newId();
+        await store.set(id, { plain: 'text' }, 60);
+        await store.set(id, { form: 'typed\u0000in' }, 60);
+        expect(await store.get(id)).toEqual({ form: 'typed\u0000in' });
+        await store.set(id, { plain: 'again' }, 60);
+        expect(await store.get(id)).toEqual({ plain: 'again' });
+      });
+
+      it('nesting 1000 levels deep (objects in arrays in objects) round-trips (issue 14)', async () => {
+        const id = newId();
+        const data = deeplyNested(1000);
+        await store.set(id, data, 60);
+        expect(await store.get(id)).toEqual(data);
+      });
+
+      it('a 1 MB record (1 000 000 bytes of JSON, 1- to 4-byte characters) round-trips (issue 14)', async () => {
+        const id = newId();
+        const data = oneMegabyteRecord();
+        expect(Buffer.byteLength(JSON.stringify(data))).toBe(1_000_000);
+        await store.set(id, data, 60);
+        const back = (await store.get(id)) as typeof data | undefined;
+        expect(back?.text.length).toBe(data.text.length);
+        expect(back?.text === data.text).toBe(true);
+      });
+
+      it('numbers at the edges of what JSON writes round-trip (issue 14)', async () => {
+        const id = newId();
+        const data = {
+          numbers: [
+            Number.MAX_VALUE,
+            Number.MIN_VALUE,
+            -Number.MAX_SAFE_INTEGER,
+            1e21,
+            0.1,
+            -1e-300,
+          ],
+          truth: [true, false, null],
+        };
+        await store.set(id, data, 60);
+        expect(await store.get(id)).toEqual(data);
+      });
+
+      it('a programming error rejects with a TypeError, and writes nothing (issue 14)', async () => {
+        const id = newId();
+        await store.set(id, { kept: true }, 60);
+        const misuses: [string, () => Promise<unknown>][] = [
+          ['set: data a string', () => store.set(id, 'text' as never, 60)],
+          ['set: data null', () => store.set(id, null as never, 60)],
+          ['set: data an array', () => store.set(id, [1, 2] as never, 60)],
+          ['set: ttl NaN', () => store.set(id, { n: 1 }, Number.NaN)],
+          ['set: ttl a string', () => store.set(id, { n: 1 }, '60' as never)],
+          [
+            'set: a value it cannot write',
+            () => store.set(id, { bad: opts.unwritable ?? 10n }, 60),
+          ],
+          ['set: id a number', () => store.set(42 as never, { n: 1 }, 60)],
+          ['get: id a number', () => store.get(42 as never)],
+          ['get: id empty', () => store.get('')],
+          ['destroy: id undefined', () => store.destroy(undefined as never)],
+        ];
+        if (opts.touch) misuses.push(['touch: ttl NaN', () => store.touch!(id, Number.NaN)]);
+        for (const [what, misuse] of misuses) {
+          const error = await misuse().then(
+            () => new Error(`${what}: resolved`),
+            (rejection: unknown) => rejection,
+          );
+          expect({ what, isTypeError: error instanceof TypeError }).toEqual({
+            what,
+            isTypeError: true,
+          });
+          expect(error).not.toBeInstanceOf(SessionStoreUnavailableError);
+        }
+        expect(await store.get(id)).toEqual({ kept: true });
+      });
+
       itIf(opts.touch)('touch of a live record keeps its data', async () => {
         const id = newId();
         await store.set(id, { keep: 'me' }, 60);
@@ -272,5 +405,46 @@ export function describeStoreConformance(
         if (opts.ids) expect(await collect(pruned.store.ids!())).toEqual([pruneLive]);
       });
     });
+
+    if (opts.unreachable) {
+      const makeUnreachable = opts.unreachable;
+      describe('a server that cannot be reached', () => {
+        let handle: StoreHandle;
+        beforeAll(async () => {
+          handle = await makeUnreachable();
+        });
+        afterAll(async () => {
+          await handle?.close();
+        });
+
+        it('every call rejects with SessionStoreUnavailableError, the cause attached (issue 14)', async () => {
+          const { store } = handle;
+          const id = randomId();
+          const calls: [string, () => Promise<unknown>][] = [
+            ['get', () => store.get(id)],
+            ['set', () => store.set(id, { n: 1 }, 60)],
+            ['destroy', () => store.destroy(id)],
+          ];
+          if (store.touch) calls.push(['touch', () => store.touch!(id, 60)]);
+          if (store.ids) calls.push(['ids', () => collect(store.ids!())]);
+          if (store.prune) calls.push(['prune', () => store.prune!()]);
+          for (const [what, call] of calls) {
+            const error = await call().then(
+              () => new Error(`${what}: resolved`),
+              (rejection: unknown) => rejection,
+            );
+            expect({ what, isUnavailable: error instanceof SessionStoreUnavailableError }).toEqual({
+              what,
+              isUnavailable: true,
+            });
+            expect(error).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE', status: 503 });
+            expect((error as Error).message).toMatch(
+              new RegExp(`^(nestjs-chunked-session: )?${name}`),
+            );
+            expect((error as Error).cause).toBeDefined();
+          }
+        });
+      });
+    }
   });
 }

@@ -342,7 +342,7 @@ describe('the 503 body names no host, port or path: the detail goes to the log',
     const cases = [
       {
         store: new PostgresStore({ pool }),
-        detail: `connect ECONNREFUSED ${HOST}:${port}`,
+        detail: `PostgresStore: connect ECONNREFUSED ${HOST}:${port}`,
         secret: `${HOST}:${port}`,
       },
       {
