@@ -76,6 +76,12 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * rejected after about 40 s here); the library's `storeTimeout` fails the request meanwhile
  * (HTTP 503), and the client's channel reconnects by itself once Firestore answers again. Every
  * failure rejects with `SessionStoreUnavailableError`, the client's error as `cause`.
+ *
+ * The client also retries a write that failed with UNAVAILABLE, with growing back-off, for up
+ * to 10 minutes (its service config; no per-call setting reaches `set()`): a write of a request
+ * already refused may land after the writes of later requests to the same session, putting the
+ * older record back (seen in test/reliability/faults.spec.ts once Firestore is back). A store
+ * cannot prevent it without conditional writes on `updateTime`, which cost a read per write.
  */
 export class FirestoreStore implements SessionStore {
   readonly firestore: Firestore;
