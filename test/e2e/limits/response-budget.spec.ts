@@ -7,6 +7,10 @@
  * within the budget, the rest on the responses that follow.
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Controller, Get, Module, Param, Query, Res } from '@nestjs/common';
+import type { Response as ExpressResponse } from 'express';
+import { ChunkedSessionModule, Session } from '../../../src/index.js';
+import { startNestApp, type RunningApp } from '../../support/nest-app.js';
 import express from 'express';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -188,6 +192,57 @@ describe('the response budget, with the default limits', () => {
     const read = await client.get('/read');
     expect(read.json).toEqual({ note: 'x'.repeat(10) });
     expect(responses).toBeGreaterThan(3);
+  });
+});
+
+@Controller()
+class PrefsController {
+  /** Grows the session and sets the application's own cookie on the same response. */
+  @Get('add/:key/:bytes')
+  add(
+    @Session() session: Record<string, unknown>,
+    @Param('key') key: string,
+    @Param('bytes') bytes: string,
+    @Query('prefs') prefs: string | undefined,
+    @Res({ passthrough: true }) res: ExpressResponse,
+  ) {
+    session[key] = 'x'.repeat(Number(bytes));
+    if (prefs) res.cookie('prefs', 'p'.repeat(Number(prefs)));
+    return { ok: true };
+  }
+
+  @Get('read')
+  read(@Session() session: Record<string, unknown>) {
+    return session;
+  }
+}
+
+describe("the Nest module: the application's cookie on the same response", () => {
+  let running: RunningApp;
+  const events: ShrinkEvent[] = [];
+  beforeAll(async () => {
+    @Module({
+      imports: [ChunkedSessionModule.forRoot({ secret: SECRET, onShrink: (e) => events.push(e) })],
+      controllers: [PrefsController],
+    })
+    class PrefsModule {}
+    running = await startNestApp(PrefsModule);
+  });
+  afterAll(() => running.close());
+
+  it('keeps the 3 000-byte prefs cookie, shrinks the session to fit, and the next request passes', async () => {
+    const client = new MeasuringClient(running.url);
+    await client.get('/add/big/2000');
+    const res = await client.get('/add/more/300?prefs=3000');
+    expect(res.status).toBe(200);
+    expect(res.headerBytes).toBeLessThanOrEqual(DEFAULT_RESPONSE);
+    expect(res.setCookies[0]).toBe(`prefs=${'p'.repeat(3000)}; Path=/`);
+    expect(events.map((e) => e.removedKeys)).toEqual([['big']]);
+    const next = await client.get('/read');
+    expect(next.status).toBe(200);
+    expect(byteLength(next.sentCookie)).toBeLessThanOrEqual(NEXT_REQUEST);
+    expect(next.sentCookie).toContain(`prefs=${'p'.repeat(3000)}`);
+    expect(next.json).toEqual({ more: 'x'.repeat(300) });
   });
 });
 
