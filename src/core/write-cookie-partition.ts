@@ -1,7 +1,9 @@
 import { planChunks, type ChunkCapacity } from '../chunking/chunks.js';
 import { encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../codec/envelope.js';
 import type { ResolvedOptions } from '../options/resolved-options.js';
+import { partitionOverBy } from '../shrinking/fit-check.js';
 import { shrinkPartition } from '../shrinking/shrink-partition.js';
+import { describeFailure, shrinkerFailureMessage } from '../shrinking/shrinker-failure.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import type { CookieBudget } from './cookie-budget.js';
 import { chunkBytes, sealIntoChunks, sealStoreIdOrDrop, type Chunk } from './seal-partition.js';
@@ -38,11 +40,9 @@ export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<
     const plan = planChunks(name, sealedLength, ctx.capacity, Math.max(budget.cookies, 0));
     return plan !== undefined && budget.fits(plan);
   };
-  const fits = options.compress
-    ? compressedFitCheck(fitsPlaintext)
-    : (jsonBytes: number) => fitsPlaintext(ENVELOPE_HEADER_BYTES + jsonBytes);
+  const overBy = partitionOverBy(fitsPlaintext, options.compress, budget.bytes);
 
-  if (fits(Buffer.byteLength(json), fields)) {
+  if (overBy(Buffer.byteLength(json), fields) <= 0) {
     if (state.storeId !== undefined && partition.overflow) {
       // Back from the overflow store: its record goes.
       ctx.session.stale.push({ store: partition.overflow, id: state.storeId });
@@ -57,12 +57,10 @@ export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<
   const result = await shrinkPartition({
     data: fields,
     shrinkers: options.shrinkers,
-    fits,
+    overBy,
     stopAfterPhase1: partition.overflow !== undefined,
-    onShrinkerError: (key, error) =>
-      options.logger.error(
-        `a shrinker of "${key}" failed and was skipped: ${error instanceof Error ? error.message : String(error)}`,
-      ),
+    onShrinkerError: (key, error) => options.logger.error(shrinkerFailureMessage(key, error)),
+    shrinkerTimeout: options.shrinkerTimeout,
   });
   const bytesBefore = unshrunkBytes(ctx);
 
@@ -169,31 +167,6 @@ function report(
   try {
     onShrink(event);
   } catch (error) {
-    logger.error(`onShrink threw: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error(`onShrink threw: ${describeFailure(error)}`);
   }
-}
-
-/**
- * The fit check with `compress`. Sealing deflates only when that is smaller, so data that fits
- * uncompressed fits. Otherwise deflating at every shrink step would cost a full deflate per step
- * (hundreds of milliseconds for a large incompressible session), so the last measured ratio
- * predicts the deflated size, and only a candidate predicted within 10 % of fitting is deflated
- * for real. Every `true` is measured; a misprediction can only make shrinking go one step further.
- */
-function compressedFitCheck(
-  fitsPlaintext: (plaintextBytes: number) => boolean,
-): (jsonBytes: number, candidate: Record<string, unknown>) => boolean {
-  let ratio: number | undefined;
-  return (jsonBytes, candidate) => {
-    if (fitsPlaintext(ENVELOPE_HEADER_BYTES + jsonBytes)) return true;
-    if (
-      ratio !== undefined &&
-      !fitsPlaintext(ENVELOPE_HEADER_BYTES + Math.floor(jsonBytes * ratio * 0.9))
-    ) {
-      return false;
-    }
-    const plaintext = encodeEnvelope(0, 0, JSON.stringify(candidate), false, true);
-    ratio = (plaintext.length - ENVELOPE_HEADER_BYTES) / Math.max(jsonBytes, 1);
-    return fitsPlaintext(plaintext.length);
-  };
 }

@@ -64,6 +64,8 @@ export interface ChunkedSessionOptions {
   sessions?: SessionPartition[];
   shrinkers?: ShrinkerRegistration[];
   onShrink?: (event: ShrinkEvent) => void;
+  /** Milliseconds a shrinker's Promise may take before it is skipped; default 1000. */
+  shrinkerTimeout?: number;
 }
 
 /** Implemented by a class given to `forRootAsync({ useClass })` or `useExisting`. */

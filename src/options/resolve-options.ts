@@ -83,6 +83,7 @@ export function resolveOptions(
     saveUninitialized: options.saveUninitialized ?? false,
     compress: options.compress ?? false,
     storeTimeout,
+    shrinkerTimeout: seconds('shrinkerTimeout', options.shrinkerTimeout, 1000),
     limits,
     shrinkers: resolveShrinkers(options.shrinkers),
     onShrink: options.onShrink,

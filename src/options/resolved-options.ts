@@ -42,6 +42,7 @@ export interface ResolvedOptions {
   saveUninitialized: boolean;
   compress: boolean;
   storeTimeout: number;
+  shrinkerTimeout: number;
   limits: (req: IncomingMessage) => Partial<CookieLimits> | undefined;
   shrinkers: ShrinkerRegistration[];
   onShrink: ((event: ShrinkEvent) => void) | undefined;
