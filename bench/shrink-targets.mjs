@@ -212,7 +212,7 @@ const f = (x, d = 2) => x.toFixed(d);
 const lines = [
   '## Shrinking',
   '',
-  `Written by \`node bench/shrink-targets.mjs --write\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (Node.js ${process.version}; ${RUNS} runs after 10 warm-up runs, CPU time of the process (`process.cpuUsage`, user + system), the median and the fastest; 2 CPUs shared with other work, load average ${loadavg()
+  `Written by \`node bench/shrink-targets.mjs --write\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (Node.js ${process.version}; ${RUNS} runs after 10 warm-up runs, CPU time of the process (\`process.cpuUsage\`, user + system), the median and the fastest; 2 CPUs shared with other work, load average ${loadavg()
     .map((x) => x.toFixed(1))
     .join(
       ', ',
