@@ -34,7 +34,6 @@ const limits1500 = (_req: IncomingMessage) => ({
 /** AES-GCM adds 33 bytes and the envelope 9; `session=1.` and base64url of 1117 bytes: 1500. */
 const FITS = 1075;
 
-type Data = Record<string, unknown>;
 const bytesOf = (data: unknown): number => byteLength(JSON.stringify(data));
 const events: ShrinkEvent[] = [];
 const overBySeen: number[] = [];
