@@ -64,7 +64,7 @@ export interface ChunkedSessionOptions {
   sessions?: SessionPartition[];
   shrinkers?: ShrinkerRegistration[];
   onShrink?: (event: ShrinkEvent) => void;
-  /** Milliseconds a shrinker's Promise may take before it is skipped; default 1000. */
+  /** Milliseconds a shrinker may take before it is skipped (and logged); default 1000. */
   shrinkerTimeout?: number;
 }
 

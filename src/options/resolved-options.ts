@@ -42,6 +42,7 @@ export interface ResolvedOptions {
   saveUninitialized: boolean;
   compress: boolean;
   storeTimeout: number;
+  /** Milliseconds a shrinker may take before it is skipped and logged. */
   shrinkerTimeout: number;
   limits: (req: IncomingMessage) => Partial<CookieLimits> | undefined;
   shrinkers: ShrinkerRegistration[];
