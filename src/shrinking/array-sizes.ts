@@ -77,6 +77,16 @@ function matchWindow(
   return { items, prefix, start, end: start + length, hasObjects, trusted, derived: true };
 }
 
+/**
+ * Whether `next` is a run cut from either end of `previous` (compared as `matchWindow` does), for
+ * a list whose sizes are not known yet: what a shrinker that drops elements gave up is then the
+ * difference of their sizes, not the whole list.
+ */
+export function isRunOf(previous: readonly unknown[], next: readonly unknown[]): boolean {
+  const start = previous.length - next.length;
+  return start >= 0 && (sameSampledRun(previous, start, next) || sameSampledRun(previous, 0, next));
+}
+
 /** Runs up to this long are compared whole (about 50 ns): exact sizes where it costs nothing. */
 const COMPARED_WHOLE = 64;
 

@@ -1,4 +1,4 @@
-import { arrayBytes, measureArray, type ArraySizes } from './array-sizes.js';
+import { arrayBytes, isRunOf, measureArray, type ArraySizes } from './array-sizes.js';
 import { jsonValueBytes, keyPrefixBytes, objectBytes } from './json-size.js';
 
 interface Entry {
@@ -84,7 +84,15 @@ export class SizedCandidate {
     // what it measures now (it only counts as shrunk if smaller).
     const sameObject = value === entry.value && typeof value === 'object' && value !== null;
     if (smaller || sameObject) {
-      this.removedBytes += array?.derived === true ? entry.bytes - bytes : entry.bytes;
+      // What went: the dropped elements of a list cut from either end, else the whole value.
+      const cut =
+        array !== undefined &&
+        !sameObject &&
+        (array.derived ||
+          (entry.array === undefined &&
+            Array.isArray(entry.value) &&
+            isRunOf(entry.value, value as unknown[])));
+      this.removedBytes += cut ? entry.bytes - bytes : entry.bytes;
       this.count(entry.bytes, -1);
       this.count(bytes, +1);
       entry.bytes = bytes;
