@@ -37,16 +37,18 @@ interface Measured {
  *
  * `overBy` is then an estimate in JSON bytes from the ratio of the last deflate, at least 1.
  */
-export function compressedOverBy(plain: OverBy, allowance: number): OverBy {
+export function compressedOverBy(plain: OverBy, plaintextLimit: () => number): OverBy {
   let last: Measured | undefined;
   let ratio = 1; // deflated body bytes per JSON byte, from the last measurement
   const estimate = (jsonBytes: number, lowerBound: number): number => {
+    const allowance = plaintextLimit();
     const plaintext = Math.max(lowerBound, ENVELOPE_HEADER_BYTES + jsonBytes * ratio);
     return Math.max(1, Math.ceil((plaintext - allowance) / Math.max(ratio, 1e-6)));
   };
   return (jsonBytes, candidate, removedBytes = 0) => {
     const plainOver = plain(jsonBytes, candidate);
     if (plainOver <= 0) return plainOver;
+    const allowance = plaintextLimit(); // known by now: `plain` searched it to answer "over"
     if (last !== undefined && !(last.jsonBytes > WINDOW_BYTES && jsonBytes <= WINDOW_BYTES)) {
       if (last.jsonBytes === jsonBytes && last.removedBytes === removedBytes) {
         return last.plaintextBytes <= allowance

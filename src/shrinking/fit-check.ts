@@ -37,20 +37,24 @@ export function plaintextAllowance(
  * bytes, sealed and split, fits the cookies left; `upper` bounds the lengths worth trying (a
  * sealed value is never shorter than its plaintext, so the budget's bytes will do).
  *
- * Without `compress` the answer is exact and costs a subtraction: the JSON may take the allowance
- * less the envelope's header. With it, see compressed-fit.ts.
+ * Without `compress` the answer is exact and, once the allowance is known, costs a subtraction:
+ * the JSON may take the allowance less the envelope's header. Data that fits at the first call (a
+ * commit that needs no shrinking) costs one `fitsPlaintext` and no search. With `compress`, see
+ * compressed-fit.ts.
  */
 export function partitionOverBy(
   fitsPlaintext: (plaintextBytes: number) => boolean,
   compress: boolean,
   upper: number,
 ): OverBy {
-  const allowance = plaintextAllowance(fitsPlaintext, upper);
-  const jsonAllowance = allowance - ENVELOPE_HEADER_BYTES;
+  let allowance: number | undefined;
+  const plaintextLimit = (): number => (allowance ??= plaintextAllowance(fitsPlaintext, upper));
   const plain: OverBy = (jsonBytes) => {
-    const over = jsonBytes - jsonAllowance;
+    const plaintextBytes = ENVELOPE_HEADER_BYTES + jsonBytes;
+    if (allowance === undefined && fitsPlaintext(plaintextBytes)) return 0;
+    const over = plaintextBytes - plaintextLimit();
     // The search assumed `fitsPlaintext` monotone: what fits is checked by `fitsPlaintext` itself.
-    return over > 0 || fitsPlaintext(ENVELOPE_HEADER_BYTES + jsonBytes) ? over : 1;
+    return over > 0 || fitsPlaintext(plaintextBytes) ? over : 1;
   };
-  return compress ? compressedOverBy(plain, allowance) : plain;
+  return compress ? compressedOverBy(plain, plaintextLimit) : plain;
 }
