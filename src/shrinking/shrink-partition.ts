@@ -77,7 +77,26 @@ export interface ShrinkResult {
   removedKeys: string[];
 }
 
-export async function shrinkPartition(request: ShrinkRequest): Promise<ShrinkResult> {
+/**
+ * Shrinks `request.data` until it fits. Synchronous (a `ShrinkResult`) when every shrinker called
+ * answers synchronously; a Promise from the first shrinker that answers with one.
+ */
+export function shrinkPartition(request: ShrinkRequest): ShrinkResult | Promise<ShrinkResult> {
+  const run = phases(request);
+  return drive(run, run.next());
+}
+
+/** Runs the phases on until they wait for a shrinker's Promise, then again once it settles. */
+function drive(
+  run: Generator<Promise<boolean>, ShrinkResult, boolean>,
+  next: IteratorResult<Promise<boolean>, ShrinkResult>,
+): ShrinkResult | Promise<ShrinkResult> {
+  if (next.done) return next.value;
+  return next.value.then((changed) => drive(run, run.next(changed)));
+}
+
+/** The four phases; each asynchronous step is yielded, and its outcome comes back. */
+function* phases(request: ShrinkRequest): Generator<Promise<boolean>, ShrinkResult, boolean> {
   const candidate = new SizedCandidate(request.data);
   const shrunkKeys = new Set<string>();
   const removedKeys = new Set<string>();
@@ -168,7 +187,7 @@ export async function shrinkPartition(request: ShrinkRequest): Promise<ShrinkRes
     for (const shrinker of ordered) {
       if (!candidate.has(shrinker.key) || hung.has(shrinker)) continue; // removed, or hangs
       let changed = step(shrinker, false);
-      if (typeof changed !== 'boolean') changed = await changed;
+      if (typeof changed !== 'boolean') changed = yield changed;
       if (!changed) continue;
       progress = true;
       if (fitsNow()) return done(true);
@@ -192,7 +211,7 @@ export async function shrinkPartition(request: ShrinkRequest): Promise<ShrinkRes
   for (const shrinker of ordered) {
     if (!candidate.has(shrinker.key) || hung.has(shrinker)) continue;
     let changed = step(shrinker, true);
-    if (typeof changed !== 'boolean') changed = await changed;
+    if (typeof changed !== 'boolean') changed = yield changed;
     if (changed && fitsNow()) return done(true);
   }
 

@@ -97,6 +97,34 @@ describe('ShrinkContext.overBy', () => {
   });
 });
 
+describe('synchronous where the shrinkers are', () => {
+  it('answers a ShrinkResult, not a Promise, when every shrinker answers synchronously', () => {
+    const result = shrinkPartition({
+      data: { list: ['a', 'b', 'c'], pad: 'x'.repeat(20) },
+      shrinkers: [{ key: 'list', shrink: (l: string[]) => l.slice(1) }],
+      overBy: under(bytesOf({ list: ['c'], pad: 'x'.repeat(20) })),
+    });
+    expect(result).not.toBeInstanceOf(Promise);
+    expect(result).toMatchObject({ fits: true, data: { list: ['c'] }, shrunkKeys: ['list'] });
+  });
+
+  it('answers a Promise from the first shrinker that answers with one, then goes on alike', async () => {
+    const order: string[] = [];
+    const pending = shrinkPartition({
+      data: { a: [1, 2, 3], b: [4, 5, 6] },
+      shrinkers: [
+        { key: 'a', shrink: (l: number[]) => (order.push('a'), l.slice(1)) },
+        { key: 'b', shrink: async (l: number[]) => (order.push('b'), l.slice(1)) },
+      ],
+      overBy: under(bytesOf({ a: [3], b: [6] })),
+    });
+    expect(pending).toBeInstanceOf(Promise);
+    expect(order).toEqual(['a', 'b']); // ran synchronously up to the first Promise
+    expect(await pending).toMatchObject({ fits: true, data: { a: [3], b: [6] } });
+    expect(order).toEqual(['a', 'b', 'a', 'b']);
+  });
+});
+
 describe('shrinkerTimeout', () => {
   it('skips a shrinker whose Promise never settles, reports it once, and does not call it again', async () => {
     const errors: [string, unknown][] = [];
