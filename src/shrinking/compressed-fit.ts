@@ -30,7 +30,10 @@ interface Measured {
  * section 3.2.7), and a match of 3 bytes at most 15 + 5 + 15 + 13 bits (a code and extra bits for
  * its length and its distance): under 2 bytes of output per input byte either way. Removing them
  * can also re-balance the Huffman codes and merge blocks: a block header each. So the deflated
- * size is at least the one measured, less 2 bytes per byte removed, less a header per block. A
+ * size is at least the one measured, less 2 bytes per byte removed, less a header per block. (This
+ * is an argument about the codes, not a proof about zlib, whose matches are found within search
+ * limits that removing data could in principle loosen; test/unit/shrinking/fit-check.spec.ts
+ * checks the answers against real deflates over random sessions and shrink sequences.) A
  * candidate that falls under the 32 KB window for the first time is measured: what was out of
  * reach may now be matched. (A removed value larger than what was kept gives no bound at all: the
  * issue's case, a 30 000-character token beside 1 000 repeated paths, is measured at once.)
