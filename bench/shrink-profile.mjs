@@ -33,11 +33,12 @@ function buildEngine() {
     .filter((f) => f.endsWith('.ts'))
     .map((f) => join(root, 'src/shrinking', f));
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  const flags = ['--ignoreConfig', '--target', 'ES2022', '--module', 'ES2022'];
+  // src/shrinking imports the envelope's size (src/codec): built under one root, read from shrinking/.
+  const flags = ['--ignoreConfig', '--target', 'ES2022', '--module', 'ES2022', '--rootDir', 'src'];
   flags.push('--moduleResolution', 'bundler', '--types', 'node', '--strict', '--skipLibCheck');
   execFileSync(process.execPath, [tsc, ...flags, '--outDir', out, ...files], { cwd: root });
   writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
-  return out;
+  return join(out, 'shrinking');
 }
 
 const engines = [];
@@ -48,7 +49,7 @@ for (const dir of args('--engine').length > 0 ? args('--engine') : [undefined]) 
     name: dir ?? 'src/shrinking',
     shrinkPartition: (await import(url)).shrinkPartition,
   });
-  if (dir === undefined) rmSync(built, { recursive: true, force: true }); // loaded: not needed
+  if (dir === undefined) rmSync(join(built, '..'), { recursive: true, force: true }); // loaded
 }
 
 /** ~64 KB of JSON: a user, a small cart, and 2000 recently viewed product URLs (~30 chars). */
@@ -79,18 +80,19 @@ const shrinkers = [
 
 let fitsCalls = 0;
 let mismatches = 0;
+/** How far over LIMIT (the engine's `overBy`): 0 or less when it fits. */
 const fits = (jsonBytes, candidate) => {
   fitsCalls++;
   if (CHECK && jsonBytes !== Buffer.byteLength(JSON.stringify(candidate))) mismatches++;
-  return jsonBytes <= LIMIT;
+  return jsonBytes - LIMIT;
 };
 
 const template = JSON.stringify(makeSession());
 
 /** A bare loop for this case only: `verify` decides whether each step's array is checked. */
 function floor(verify) {
-  return async ({ data, shrinkers: [{ key, shrink }], fits }) => {
-    const ctx = { last: false, session: data };
+  return async ({ data, shrinkers: [{ key, shrink }], overBy: fits }) => {
+    const ctx = { last: false, session: data, overBy: 0 };
     const rest = JSON.stringify({ ...data, [key]: [] }).length; // `[]` counted here
     let items = data[key];
     const copy = [...items];
@@ -106,7 +108,7 @@ function floor(verify) {
       }
       data = { ...data, [key]: items };
       const jsonBytes = rest + prefix[copy.length] - prefix[start] - 1;
-      if (fits(jsonBytes, data)) return { data, fits: true, jsonBytes };
+      if (fits(jsonBytes, data) <= 0) return { data, fits: true, jsonBytes };
     }
   };
 }
@@ -118,7 +120,7 @@ if (process.argv.includes('--floors')) {
 async function once(shrinkPartition) {
   const data = JSON.parse(template);
   const t0 = process.hrtime.bigint();
-  const result = await shrinkPartition({ data, shrinkers, fits });
+  const result = await shrinkPartition({ data, shrinkers, overBy: fits });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, result };
 }

@@ -10,6 +10,7 @@ import { planCommit, type CommitPlan } from './plan-commit.js';
 import type { ResponseHead } from './response-head.js';
 import { setOwn, type RequestSession } from './session-state.js';
 import { callStore } from './store-call.js';
+import { describeFailure } from '../shrinking/shrinker-failure.js';
 
 const NO_LINES: readonly string[] = Object.freeze([]);
 
@@ -132,9 +133,7 @@ export class SessionEngine {
           try {
             onShrink(e);
           } catch (error) {
-            logger.error(
-              `onShrink threw: ${error instanceof Error ? error.message : String(error)}`,
-            );
+            logger.error(`onShrink threw: ${describeFailure(error)}`);
           }
         }
       }

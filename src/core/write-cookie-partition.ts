@@ -1,6 +1,8 @@
 import { encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../codec/envelope.js';
 import type { ResolvedOptions } from '../options/resolved-options.js';
-import { shrinkPartition, type ShrinkResult } from '../shrinking/shrink-partition.js';
+import { partitionOverBy } from '../shrinking/fit-check.js';
+import { shrinkPartition } from '../shrinking/shrink-partition.js';
+import { shrinkerFailureMessage } from '../shrinking/shrinker-failure.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import { planChunks } from '../chunking/chunks.js';
 import { chunkBytes, sealCookieSet } from './cookie-set.js';
@@ -33,10 +35,14 @@ export function planCookiePartition(
   const { state, json, fields } = job;
   const partition = state.partition as CookiePartition;
   const present = sortedPresent(state.present);
-  const overBy = overByFor(options.sealer, job, present);
-  const fits = fitCheck(overBy, options.compress);
+  const setOverBy = overByFor(options.sealer, job, present);
+  const overBy = partitionOverBy(
+    (plaintextBytes) => setOverBy(plaintextBytes) <= 0,
+    options.compress,
+    job.allowance.requestBytes,
+  );
 
-  if (fits(Buffer.byteLength(json), fields)) {
+  if (overBy(Buffer.byteLength(json), fields) <= 0) {
     // Back from the overflow store: its record goes.
     const back: StoreOp[] =
       state.storeId !== undefined && partition.overflow
@@ -52,13 +58,11 @@ export function planCookiePartition(
   const shrunk = shrinkPartition({
     data: fields,
     shrinkers: options.shrinkers,
-    fits,
+    overBy,
     stopAfterPhase1: partition.overflow !== undefined,
-    onShrinkerError: (key, error) =>
-      options.logger.error(
-        `a shrinker of "${key}" failed and was skipped: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-  }) as MaybePromise<ShrinkResult>;
+    shrinkerTimeout: options.shrinkerTimeout,
+    onShrinkerError: (key, error) => options.logger.error(shrinkerFailureMessage(key, error)),
+  });
   return then(shrunk, (result) => {
     const bytesBefore = unshrunkBytes(options, job);
     if (!result.fits && partition.overflow) {
@@ -173,33 +177,4 @@ function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
   const plan = planChunks(name, sealedLength, job.capacity);
   if (!plan) return sealedLength + name.length;
   return plan.pairBytes - plan.valueLengths.length;
-}
-
-/**
- * The fit check of the shrink engine: does a candidate of `jsonBytes` fit? Without `compress`
- * the plaintext is the envelope's header and the JSON. With it, sealing deflates only when that
- * is smaller, so data that fits uncompressed fits. Otherwise deflating at every shrink step
- * would cost a full deflate per step (hundreds of milliseconds for a large incompressible
- * session), so the last measured ratio predicts the deflated size, and only a candidate
- * predicted within 10 % of fitting is deflated for real. Every `true` is measured; a
- * misprediction can only make shrinking go one step further.
- */
-function fitCheck(
-  overBy: (plaintextBytes: number) => number,
-  compress: boolean,
-): (jsonBytes: number, candidate: Record<string, unknown>) => boolean {
-  if (!compress) return (jsonBytes) => overBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0;
-  let ratio: number | undefined;
-  return (jsonBytes, candidate) => {
-    if (overBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0) return true;
-    if (
-      ratio !== undefined &&
-      overBy(ENVELOPE_HEADER_BYTES + Math.floor(jsonBytes * ratio * 0.9)) > 0
-    ) {
-      return false;
-    }
-    const plaintext = encodeEnvelope(0, 0, JSON.stringify(candidate), false, true);
-    ratio = (plaintext.length - ENVELOPE_HEADER_BYTES) / Math.max(jsonBytes, 1);
-    return overBy(plaintext.length) <= 0;
-  };
 }

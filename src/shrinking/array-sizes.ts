@@ -1,8 +1,12 @@
 /**
  * Sizes of an array, kept so that a shrinker dropping elements (`list.slice(1)`,
- * `list.slice(0, -1)`, `list.filter(...)`) costs no serialization: the new array is matched,
- * element by element (`Object.is`), against a private copy of the old one, whose element sizes
- * are known.
+ * `list.slice(0, -1)`, `list.filter(...)`) costs no serialization: the new array is matched
+ * (`Object.is`) against a private copy of the old one, whose element sizes are known. A run cut
+ * from either end (`slice`) is matched in constant time, by its ends, its middle and its quarters,
+ * so that dropping one element per call costs the engine the same at any length; its inner
+ * elements are then trusted (`trusted`), and `SizedCandidate.remeasureIfStale` checks a candidate
+ * that fits against its full serialization before it is taken. Any other subsequence is matched
+ * element by element.
  * Equal primitives always serialize alike. An object element is serialized once and then known by
  * identity, since shrinkers must not change values in place (shrink-partition.ts): an array that
  * comes back itself (maybe changed in place) has its objects measured again (`trustObjects`), and
@@ -18,6 +22,10 @@ export interface ArraySizes {
   readonly end: number;
   /** Whether an element is an object (whose size is then known by identity only). */
   readonly hasObjects: boolean;
+  /** Whether inner elements were taken for those of a run without comparing each. */
+  readonly trusted: boolean;
+  /** Whether these sizes were derived from the previous ones (the array lost elements only). */
+  readonly derived: boolean;
 }
 
 /** Bytes of the JSON of the array that `sizes` describe. */
@@ -39,7 +47,8 @@ export function measureArray(
 ): ArraySizes | undefined {
   if (typeof (next as { toJSON?: unknown }).toJSON === 'function') return undefined;
   if (previous !== undefined && (trustObjects || !previous.hasObjects)) {
-    const reused = matchWindow(previous, next) ?? matchSubsequence(previous, next);
+    // The same array back may have been changed anywhere: compared element by element.
+    const reused = matchWindow(previous, next, !trustObjects) ?? matchSubsequence(previous, next);
     if (reused !== undefined) return reused;
   }
   return build(next);
@@ -47,19 +56,57 @@ export function measureArray(
 
 /**
  * `next` as a contiguous run at the end (`slice(k)`) or the start (`slice(0, -k)`) of `previous`:
- * one comparison per element, no allocation but the result.
+ * five comparisons (`exact`: one per element), no allocation but the result.
  */
-function matchWindow(previous: ArraySizes, next: readonly unknown[]): ArraySizes | undefined {
+function matchWindow(
+  previous: ArraySizes,
+  next: readonly unknown[],
+  exact: boolean,
+): ArraySizes | undefined {
   const length = next.length;
   const available = previous.end - previous.start;
   if (length > available) return undefined;
+  const same = exact ? sameRun : sameSampledRun;
   let start = previous.end - length;
-  if (!sameRun(previous.items, start, next)) {
+  if (!same(previous.items, start, next)) {
     start = previous.start;
-    if (length === available || !sameRun(previous.items, start, next)) return undefined;
+    if (length === available || !same(previous.items, start, next)) return undefined;
   }
   const { items, prefix, hasObjects } = previous;
-  return { items, prefix, start, end: start + length, hasObjects };
+  const trusted = previous.trusted || (!exact && length > COMPARED_WHOLE);
+  return { items, prefix, start, end: start + length, hasObjects, trusted, derived: true };
+}
+
+/**
+ * Whether `next` is a run cut from either end of `previous` (compared as `matchWindow` does), for
+ * a list whose sizes are not known yet: what a shrinker that drops elements gave up is then the
+ * difference of their sizes, not the whole list.
+ */
+export function isRunOf(previous: readonly unknown[], next: readonly unknown[]): boolean {
+  const start = previous.length - next.length;
+  return start >= 0 && (sameSampledRun(previous, start, next) || sameSampledRun(previous, 0, next));
+}
+
+/** Runs up to this long are compared whole (about 50 ns): exact sizes where it costs nothing. */
+const COMPARED_WHOLE = 64;
+
+/** `sameRun` for a short run; for a longer one, at both ends, the middle and the quarters only. */
+function sameSampledRun(
+  items: readonly unknown[],
+  start: number,
+  next: readonly unknown[],
+): boolean {
+  const same = Object.is; // as in `sameRun`
+  const last = next.length - 1;
+  if (last < COMPARED_WHOLE) return sameRun(items, start, next);
+  const quarter = last >> 2;
+  return (
+    same(items[start], next[0]) &&
+    same(items[start + last], next[last]) &&
+    same(items[start + (last >> 1)], next[last >> 1]) &&
+    same(items[start + quarter], next[quarter]) &&
+    same(items[start + last - quarter], next[last - quarter])
+  );
 }
 
 /**
@@ -103,6 +150,8 @@ function matchSubsequence(previous: ArraySizes, next: readonly unknown[]): Array
     start: 0,
     end: next.length,
     hasObjects: previous.hasObjects,
+    trusted: previous.trusted,
+    derived: true,
   };
 }
 
@@ -118,7 +167,15 @@ function build(next: readonly unknown[]): ArraySizes | undefined {
     copy.push(element);
     prefix[i + 1] = prefix[i]! + bytes;
   }
-  return { items: copy, prefix, start: 0, end: next.length, hasObjects };
+  return {
+    items: copy,
+    prefix,
+    start: 0,
+    end: next.length,
+    hasObjects,
+    trusted: false,
+    derived: false,
+  };
 }
 
 /** Strings JSON writes as they are between its quotes: printable ASCII but `"` and `\`. */

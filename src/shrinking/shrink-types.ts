@@ -4,6 +4,12 @@ export interface ShrinkContext {
   last: boolean;
   /** The partition's data being shrunk (read only). */
   session: Readonly<Record<string, unknown>>;
+  /**
+   * How many bytes of the partition's JSON (`JSON.stringify(session)`, UTF-8) must go before it
+   * fits, at this step: a value whose JSON is this much shorter makes it fit. Exact without
+   * `compress`; with it, an estimate from the last measured deflate ratio (always at least 1).
+   */
+  overBy: number;
 }
 
 /** A shrinker returns the key's new value (or a Promise of it); `undefined` removes the key. */

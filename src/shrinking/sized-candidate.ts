@@ -1,4 +1,4 @@
-import { arrayBytes, measureArray, type ArraySizes } from './array-sizes.js';
+import { arrayBytes, isRunOf, measureArray, type ArraySizes } from './array-sizes.js';
 import { jsonValueBytes, keyPrefixBytes, objectBytes } from './json-size.js';
 
 interface Entry {
@@ -25,6 +25,11 @@ export class SizedCandidate {
   private readonly entries = new Map<string, Entry>();
   private entriesBytes = 0;
   private visibleEntries = 0;
+  /**
+   * JSON bytes removed or replaced so far: a removed key's entry, a list's dropped elements, or
+   * the whole of a value replaced by another (what the compressed fit check bounds, fit-check.ts).
+   */
+  removedBytes = 0;
   private frozen: Readonly<Record<string, unknown>> | undefined;
 
   constructor(source: Record<string, unknown>) {
@@ -79,6 +84,15 @@ export class SizedCandidate {
     // what it measures now (it only counts as shrunk if smaller).
     const sameObject = value === entry.value && typeof value === 'object' && value !== null;
     if (smaller || sameObject) {
+      // What went: the dropped elements of a list cut from either end, else the whole value.
+      const cut =
+        array !== undefined &&
+        !sameObject &&
+        (array.derived ||
+          (entry.array === undefined &&
+            Array.isArray(entry.value) &&
+            isRunOf(entry.value, value as unknown[])));
+      this.removedBytes += cut ? entry.bytes - bytes : entry.bytes;
       this.count(entry.bytes, -1);
       this.count(bytes, +1);
       entry.bytes = bytes;
@@ -94,14 +108,16 @@ export class SizedCandidate {
 
   /**
    * Where array elements that are objects are known by identity, one changed in place (against the
-   * contract) leaves its size stale: compares the kept size with a full serialization (call it on a
-   * candidate that fits: it is small) and, if they differ, measures every entry again. Says whether
-   * it did.
+   * contract) leaves its size stale, and so does an inner element of a list trusted from its ends
+   * (array-sizes.ts): compares the kept size with a full serialization (call it on a candidate that
+   * fits: it is small) and, if they differ, measures every entry again. Says whether it did.
    */
   remeasureIfStale(): boolean {
-    let byIdentity = false;
-    for (const entry of this.entries.values()) byIdentity ||= entry.array?.hasObjects === true;
-    if (!byIdentity) return false;
+    let unchecked = false;
+    for (const entry of this.entries.values()) {
+      unchecked ||= entry.array !== undefined && (entry.array.hasObjects || entry.array.trusted);
+    }
+    if (!unchecked) return false;
     let measured: number[];
     try {
       if (jsonValueBytes(this.data) === this.jsonBytes) return false;
@@ -127,6 +143,7 @@ export class SizedCandidate {
     const entry = this.entries.get(key);
     if (entry === undefined) return;
     this.count(entry.bytes, -1);
+    this.removedBytes += entry.bytes;
     this.entries.delete(key);
     delete this.data[key];
     this.frozen = undefined;

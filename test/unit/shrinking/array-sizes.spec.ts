@@ -11,10 +11,10 @@ async function everyStepExact(list: unknown[], shrink: (list: unknown[]) => unkn
   await shrinkPartition({
     data: { list },
     shrinkers: [{ key: 'list', shrink: (l: unknown[]) => (l.length > 0 ? shrink(l) : undefined) }],
-    fits: (jsonBytes, candidate) => {
+    overBy: (jsonBytes, candidate) => {
       steps++;
       if (jsonBytes !== bytesOf(candidate)) mismatches.push(`${jsonBytes}: ${bytesOf(candidate)}`);
-      return false;
+      return 1;
     },
   });
   return { mismatches, steps };
@@ -59,17 +59,45 @@ describe('array sizes (shrinking by identity)', () => {
     expect(steps).toBeGreaterThan(5);
   });
 
-  it('long runs of the same strings, changed only at one end or in the middle', async () => {
+  it('long runs of the same strings, changed at one end: exact at every step', async () => {
     const list = Array.from({ length: 300 }, (_, i) => `https://shop.example/p/${1_000_000 + i}`);
     let round = 0;
-    const { mismatches } = await everyStepExact(list, (l) => {
+    const { mismatches, steps } = await everyStepExact(list, (l) => {
       round++;
-      const next = l.slice(1);
+      const next = round % 2 ? l.slice(1) : l.slice(0, -1);
       if (round % 7 === 0 && next.length > 0) next[next.length - 1] = `${next.at(-1)}"`;
-      if (round % 11 === 0 && next.length > 2) next[next.length >> 1] = 'é'.repeat(round % 5);
+      if (round % 11 === 0 && next.length > 0) next[0] = 'é'.repeat(round % 5);
       return next;
     });
     expect(mismatches).toEqual([]);
+    expect(steps).toBe(302); // the first check, 300 elements dropped, then the key removed
+  });
+
+  it('a long run with an inner element changed: the fit that is taken is measured whole', async () => {
+    // Past 64 elements a run is matched by its ends, middle and quarters (constant cost per
+    // step): an element changed elsewhere can leave a step's size stale, never the final one.
+    const list = Array.from({ length: 300 }, (_, i) => `https://shop.example/p/${1_000_000 + i}`);
+    for (const limit of [9000, 6000, 3000, 1500]) {
+      let round = 0;
+      const result = await shrinkPartition({
+        data: { list },
+        shrinkers: [
+          {
+            key: 'list',
+            shrink: (l: string[]) => {
+              round++;
+              const next = l.slice(1);
+              if (round % 11 === 0) next[7] = 'é'.repeat(round % 5);
+              return next;
+            },
+          },
+        ],
+        overBy: (jsonBytes) => jsonBytes - limit,
+      });
+      expect(result.fits).toBe(true);
+      expect(result.jsonBytes).toBe(bytesOf(result.data));
+      expect(result.jsonBytes).toBeLessThanOrEqual(limit);
+    }
   });
 
   it('gives every call of a phase the same frozen context, `session` read when asked', async () => {
@@ -85,7 +113,7 @@ describe('array sizes (shrinking by identity)', () => {
           },
         },
       ],
-      fits: () => false,
+      overBy: () => 1,
     });
     expect(seen.map(({ last }) => last)).toEqual([false, false, false, false, true]);
     expect(seen.every(({ ctx }) => Object.isFrozen(ctx))).toBe(true);
@@ -93,6 +121,7 @@ describe('array sizes (shrinking by identity)', () => {
     // Phase 2 removed `other` before phase 3: the same getter now sees the current data.
     expect(seen.at(-2)!.keys).toEqual(['list', 'other']);
     expect(seen.at(-1)!.keys).toEqual(['list']);
-    expect({ ...seen[0]!.ctx }).toEqual({ last: false, session: {} }); // all removed by now
+    // All removed by now; `overBy` the last answer, 1.
+    expect({ ...seen[0]!.ctx }).toEqual({ last: false, session: {}, overBy: 1 });
   });
 });

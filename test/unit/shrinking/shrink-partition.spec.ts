@@ -8,16 +8,22 @@ import {
 import type { ShrinkContext, ShrinkerRegistration } from '../../../src/shrinking/shrink-types.js';
 
 const bytesOf = (data: unknown): number => Buffer.byteLength(JSON.stringify(data));
-const never = (): boolean => false;
+type Candidate = Record<string, unknown>;
+/** An `overBy` from a yes/no answer: 0 when it fits, else 1. */
+const verdict =
+  (fits: (jsonBytes: number, candidate: Candidate) => boolean) =>
+  (jsonBytes: number, candidate: Candidate): number =>
+    fits(jsonBytes, candidate) ? 0 : 1;
+const never = (): number => 1;
 const under =
   (limit: number) =>
-  (jsonBytes: number): boolean =>
-    jsonBytes <= limit;
+  (jsonBytes: number): number =>
+    jsonBytes - limit;
 
-/** A `fits` that also checks every `jsonBytes` it is given against a full serialization. */
-function checkedFits(inner: (jsonBytes: number, candidate: Record<string, unknown>) => boolean) {
+/** An `overBy` that also checks every `jsonBytes` it is given against a full serialization. */
+function checkedFits(inner: (jsonBytes: number, candidate: Candidate) => number) {
   const mismatches: string[] = [];
-  const fits = (jsonBytes: number, candidate: Record<string, unknown>): boolean => {
+  const fits = (jsonBytes: number, candidate: Candidate): number => {
     if (jsonBytes !== bytesOf(candidate)) {
       mismatches.push(`${jsonBytes} != ${bytesOf(candidate)} for ${JSON.stringify(candidate)}`);
     }
@@ -50,7 +56,11 @@ describe('shrinkPartition', () => {
     const data = { a: 'x'.repeat(10), b: [1, 2, 3] };
     const shrink = jest.fn(() => undefined);
     const fits = jest.fn((_bytes: number, _candidate: Record<string, unknown>) => true);
-    const result = await shrinkPartition({ data, shrinkers: [{ key: 'a', shrink }], fits });
+    const result = await shrinkPartition({
+      data,
+      shrinkers: [{ key: 'a', shrink }],
+      overBy: verdict(fits),
+    });
     expect(result).toEqual({
       data,
       fits: true,
@@ -86,7 +96,9 @@ describe('shrinkPartition', () => {
           ),
         },
       ],
-      fits: (_bytes, candidate) => (log.push(`fits:${Object.keys(candidate).join(',')}`), false),
+      overBy: verdict(
+        (_bytes, candidate) => (log.push(`fits:${Object.keys(candidate).join(',')}`), false),
+      ),
     });
     expect(log).toEqual([
       'fits:big,small,list,name',
@@ -192,7 +204,7 @@ describe('shrinkPartition', () => {
           priority,
           shrink: noop(log, id),
         })),
-        fits: never,
+        overBy: never,
       });
       // Phase 1 is one round (nothing got smaller), phase 3 one pass in the same order.
       expect(log).toEqual([...expected, ...expected.map((id) => `${id}!`)]);
@@ -205,7 +217,7 @@ describe('shrinkPartition', () => {
     ['by "key":value bytes', { long_key_name: 1, k: 'xxxxxxx' }, ['long_key_name', 'k']],
     ['unicode counts UTF-8 bytes', { a: 'éé', b: 'xxx' }, ['a', 'b']],
   ])('phase 2 removes keys without a shrinker: %s', async (_name, data, expected) => {
-    const result = await shrinkPartition({ data, shrinkers: [], fits: never });
+    const result = await shrinkPartition({ data, shrinkers: [], overBy: never });
     expect(result.removedKeys).toEqual(expected);
   });
 
@@ -239,7 +251,7 @@ describe('shrinkPartition', () => {
     ],
   ])('phase 4 removes the remaining keys: %s', async (_name, shrinkers, expected) => {
     const data = { a: 1, b: 2, c: 3 };
-    const result = await shrinkPartition({ data, shrinkers, fits: never });
+    const result = await shrinkPartition({ data, shrinkers, overBy: never });
     expect(result.removedKeys).toEqual(expected);
     expect(result.data).toEqual({});
   });
@@ -254,7 +266,9 @@ describe('shrinkPartition', () => {
           shrink: (value: string, { last }) => (seen.push(last), last ? undefined : value),
         },
       ],
-      fits: (_bytes, candidate) => !('keep' in candidate) || Object.keys(candidate).length === 0,
+      overBy: verdict(
+        (_bytes, candidate) => !('keep' in candidate) || Object.keys(candidate).length === 0,
+      ),
     });
     // Phase 1 only shrinks when not last: nothing, so one round; phase 2 removes `other`;
     // phase 3 removes `keep`, and then it fits.
@@ -280,7 +294,7 @@ describe('shrinkPartition', () => {
           }),
         },
       ],
-      fits: under(bytesOf({ a: [3, 4], b: 'cdef' })),
+      overBy: under(bytesOf({ a: [3, 4], b: 'cdef' })),
     });
     expect(result.data).toEqual({ a: [3, 4], b: 'cdef' });
     expect(result.fits).toBe(true);
@@ -295,7 +309,7 @@ describe('shrinkPartition', () => {
         { key: 'a', shrink: (list: number[]) => (calls.push('a'), list.slice(1)) },
         { key: 'b', shrink: (s: string) => (calls.push('b'), s.slice(1)) },
       ],
-      fits: under(bytesOf({ a: [4, 5, 6, 7, 8, 9, 10], b: 'cdefghij' })),
+      overBy: under(bytesOf({ a: [4, 5, 6, 7, 8, 9, 10], b: 'cdefghij' })),
     });
     expect(calls).toEqual(['a', 'b', 'a', 'b', 'a']);
     expect(result.data).toEqual({ a: [4, 5, 6, 7, 8, 9, 10], b: 'cdefghij' });
@@ -313,7 +327,7 @@ describe('shrinkPartition', () => {
         { key: 'a', shrink: shrinkBy('a', 1) },
         { key: 'b', shrink: shrinkBy('b', 1) },
       ],
-      fits: never,
+      overBy: never,
       stopAfterPhase1: true,
     });
     // `a` shrinks 5 times, `b` twice; the sixth round makes nothing smaller.
@@ -339,7 +353,7 @@ describe('shrinkPartition', () => {
     const result = await shrinkPartition({
       data,
       shrinkers: [{ key: 'k', shrink: calls }],
-      fits: never,
+      overBy: never,
       stopAfterPhase1: true,
     });
     expect(calls).toHaveBeenCalledTimes(1);
@@ -357,7 +371,7 @@ describe('shrinkPartition', () => {
         { key: 'a', shrink: second },
         { key: 'b', shrink: (v: string) => v },
       ],
-      fits: never,
+      overBy: never,
       stopAfterPhase1: true,
     });
     expect(second).not.toHaveBeenCalled();
@@ -374,7 +388,7 @@ describe('shrinkPartition', () => {
         { key: 'a', shrink: dropFirst },
         { key: 'm', priority: 1, shrink: (v: string, { last }) => (last ? v.slice(1) : v) },
       ],
-      fits: never,
+      overBy: never,
     });
     // phase 1: z, a shrunk; a removed (undefined at one element); phase 2: loose;
     // phase 3: m shrunk; phase 4: z then m.
@@ -390,7 +404,7 @@ describe('shrinkPartition', () => {
       shrinkers: [
         { key: 'list', shrink: (v: number[], ctx) => (log.push(`${ctx.last}`), dropFirst(v, ctx)) },
       ],
-      fits: never,
+      overBy: never,
       stopAfterPhase1: true,
     });
     expect(log).toEqual(['false', 'false', 'false']); // [2, 3], [3], then undefined
@@ -410,7 +424,7 @@ describe('shrinkPartition', () => {
     const result = await shrinkPartition({
       data,
       shrinkers: [{ key: 'b', shrink: dropFirst }],
-      fits: (bytes) => bytes < 2,
+      overBy: (bytes) => bytes - 1,
     });
     expect(result.data).toEqual({});
     expect(Object.keys(result.data)).toEqual([]);
@@ -446,7 +460,7 @@ describe('shrinkPartition', () => {
         { key: 'bad', shrink },
         { key: 'good', shrink: (v: string) => v.slice(1) },
       ],
-      fits: under(bytesOf({ bad: 'keep me', good: 'def' })),
+      overBy: under(bytesOf({ bad: 'keep me', good: 'def' })),
       onShrinkerError: (key, caught) => errors.push([key, caught]),
     });
     expect(result).toEqual({
@@ -475,7 +489,7 @@ describe('shrinkPartition', () => {
           },
         },
       ],
-      fits: never,
+      overBy: never,
     });
     expect(result).toMatchObject({ data: {}, fits: false, removedKeys: ['a'], shrunkKeys: [] });
   });
@@ -495,7 +509,7 @@ describe('shrinkPartition', () => {
         { key: 'name', shrink: (v: string, { last }) => (last ? undefined : v.slice(0, 3)) },
         { key: 'nested', shrink: (v: { deep: number[] }) => ({ deep: v.deep.slice(1) }) },
       ],
-      fits: never,
+      overBy: never,
     });
     expect(data).toEqual(before);
     expect(Object.keys(data)).toEqual(Object.keys(before));
@@ -524,7 +538,7 @@ describe('shrinkPartition', () => {
           },
         },
       ],
-      fits: under(bytesOf({ a: 'a', b: 'bb' })),
+      overBy: under(bytesOf({ a: 'a', b: 'bb' })),
     });
     // Round 3 stops after `a`: it fits.
     expect(sessions).toEqual([
@@ -546,7 +560,7 @@ describe('shrinkPartition', () => {
         { key: '__proto__', shrink: (l: string[]) => (l.length > 1 ? l.slice(1) : l) },
         { key: 'a', shrink: (v: string) => v },
       ],
-      fits: under(bytesOf(JSON.parse('{"__proto__":["z"],"a":"abc"}'))),
+      overBy: under(bytesOf(JSON.parse('{"__proto__":["z"],"a":"abc"}'))),
     });
     expect(Object.getPrototypeOf(result.data)).toBe(Object.prototype);
     expect(Object.keys(result.data)).toEqual(['__proto__', 'a']);
@@ -597,7 +611,7 @@ describe('shrinkPartition', () => {
         shrinkers: [
           { key: '"quoted key"', shrink: (v, ctx) => (ctx.last ? undefined : shrink(v)) },
         ],
-        fits,
+        overBy: fits,
       });
       expect(mismatches).toEqual([]);
       expect(result.jsonBytes).toBe(bytesOf(result.data));
@@ -607,7 +621,7 @@ describe('shrinkPartition', () => {
   it('counts values JSON drops as 0 bytes and removes them like other keys', async () => {
     const data = { f: () => 1, u: undefined, a: 'x' };
     const { fits, mismatches } = checkedFits(never);
-    const result = await shrinkPartition({ data, shrinkers: [], fits });
+    const result = await shrinkPartition({ data, shrinkers: [], overBy: fits });
     expect(mismatches).toEqual([]);
     expect(result.removedKeys).toEqual(['a', 'f', 'u']);
   });
@@ -629,7 +643,7 @@ describe('shrinkPartition', () => {
       const data = makeSession();
       const bytesBefore = bytesOf(data);
       const start = performance.now();
-      const result = await shrinkPartition({ data, shrinkers, fits: under(6000) });
+      const result = await shrinkPartition({ data, shrinkers, overBy: under(6000) });
       return { ms: performance.now() - start, bytesBefore, result };
     };
     const first = await run();
@@ -739,7 +753,7 @@ describe('properties', () => {
       fc.asyncProperty(scenario, async ({ data, registrations, fraction, stopAfterPhase1 }) => {
         const limit = Math.floor(bytesOf(data) * fraction);
         const fitsUnder = (bytes: number) => bytes <= limit;
-        const { fits, mismatches } = checkedFits(fitsUnder);
+        const { fits, mismatches } = checkedFits(verdict(fitsUnder));
         const before = structuredClone(
           Object.entries(data).filter(([, v]) => typeof v !== 'function'),
         );
@@ -751,7 +765,7 @@ describe('properties', () => {
             priority,
             shrink: makeShrinker(kind),
           })),
-          fits,
+          overBy: fits,
           stopAfterPhase1,
           onShrinkerError: () => {},
         };
@@ -829,7 +843,7 @@ describe('properties', () => {
                 },
               },
             ],
-            fits,
+            overBy: fits,
           });
           expect(mismatches).toEqual([]);
         },
