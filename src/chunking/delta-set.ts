@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Sealer } from '../codec/sealer.js';
 import { chunkName, type ChunkCapacity, MAX_CHUNKS } from './chunks.js';
 import type { ContentCutter, CutSizes } from './content-cuts.js';
+import { cachedPiece, rememberPiece } from './piece-cache.js';
 
 /**
  * The delta cookie set (format `d1`): the serialized session is cut at content-defined points,
@@ -38,7 +39,7 @@ export function pieceSealName(base: string): string {
 }
 
 export function valueDigest(value: string): Buffer {
-  return createHash('sha256').update(value, 'latin1').digest().subarray(0, DIGEST_BYTES);
+  return hash('sha256', Buffer.from(value, 'latin1'), 'buffer').subarray(0, DIGEST_BYTES);
 }
 
 /** A piece the browser holds: where, its exact cookie value and what it opened to. */
@@ -94,10 +95,25 @@ export function openDeltaSet(
     if (value === undefined) return undefined;
     bytes += value.length;
     if (bytes > maxBytes) return undefined;
-    if (!valueDigest(value).equals(manifest.subarray(at + 2, at + ENTRY_BYTES))) return undefined;
+    const digest = manifest.subarray(at + 2, at + ENTRY_BYTES);
+    const cached = cachedPiece(sealer, pieceName, value);
+    if (cached) {
+      if (!cached.digest.equals(digest)) return undefined;
+      keyIndex = Math.max(keyIndex, cached.keyIndex);
+      pieces.push({ slot, value, plaintext: cached.plaintext });
+      continue;
+    }
+    const valueHash = valueDigest(value);
+    if (!valueHash.equals(digest)) return undefined;
     const piece = sealer.open(pieceName, value);
     if (!piece) return undefined;
     keyIndex = Math.max(keyIndex, piece.keyIndex);
+    rememberPiece(sealer, value, {
+      sealName: pieceName,
+      plaintext: Buffer.from(piece.plaintext),
+      digest: valueHash,
+      keyIndex: piece.keyIndex,
+    });
     pieces.push({ slot, value, plaintext: piece.plaintext });
   }
   const envelope = Buffer.concat([
@@ -194,13 +210,14 @@ export function planDeltaSet(input: DeltaPlanInput): DeltaPlan | undefined {
     DELTA_PREFIX.length + sealer.sealedLength(MANIFEST_HEADER_BYTES + count * ENTRY_BYTES);
   if (firstValueLength > roomOf(base, capacity)) return undefined;
 
-  // The pieces the browser holds, by content; each may be named once.
-  const held = new Map<string, HeldPiece>();
+  // The pieces the browser holds, by length then content; each may be named once.
+  const held = new Map<number, HeldPiece[]>();
   const previousSlots = new Set<number>();
   for (const piece of input.previous ?? []) {
     previousSlots.add(piece.slot);
-    const key = piece.plaintext.toString('latin1');
-    if (!held.has(key)) held.set(key, piece);
+    const same = held.get(piece.plaintext.length);
+    if (same) same.push(piece);
+    else held.set(piece.plaintext.length, [piece]);
   }
   const pieces: PlannedPiece[] = [];
   const used = new Set<number>();
@@ -208,10 +225,10 @@ export function planDeltaSet(input: DeltaPlanInput): DeltaPlan | undefined {
   for (const end of ends) {
     const plaintext = body.subarray(start, end);
     start = end;
-    const key = plaintext.toString('latin1');
-    const kept = held.get(key);
-    if (kept) {
-      held.delete(key);
+    const same = held.get(plaintext.length);
+    const index = same ? same.findIndex((p) => p.plaintext.equals(plaintext)) : -1;
+    if (index >= 0) {
+      const kept = same!.splice(index, 1)[0]!;
       used.add(kept.slot);
       pieces.push({ slot: kept.slot, plaintext, kept: kept.value, valueLength: kept.value.length });
     } else {
@@ -302,11 +319,23 @@ export function sealDeltaSet(plan: DeltaPlan, sealer: Sealer): { name: string; v
   manifest[9] = plan.pieces.length;
   const out: { name: string; value: string }[] = [{ name: base, value: '' }];
   plan.pieces.forEach((piece, i) => {
-    const value = piece.kept ?? sealer.seal(pieceName, piece.plaintext);
-    if (piece.kept === undefined) out.push({ name: chunkName(base, piece.slot), value });
     const at = MANIFEST_HEADER_BYTES + i * ENTRY_BYTES;
     manifest.writeUInt16BE(piece.slot, at);
-    valueDigest(value).copy(manifest, at + 2);
+    if (piece.kept !== undefined) {
+      const digest = cachedPiece(sealer, pieceName, piece.kept)?.digest ?? valueDigest(piece.kept);
+      digest.copy(manifest, at + 2);
+      return;
+    }
+    const value = sealer.seal(pieceName, piece.plaintext);
+    out.push({ name: chunkName(base, piece.slot), value });
+    const digest = valueDigest(value);
+    digest.copy(manifest, at + 2);
+    rememberPiece(sealer, value, {
+      sealName: pieceName,
+      plaintext: Buffer.from(piece.plaintext),
+      digest,
+      keyIndex: 0,
+    });
   });
   out[0]!.value = DELTA_PREFIX + sealer.seal(base, manifest);
   return out;
