@@ -1,3 +1,4 @@
+import { ContentCutter } from '../chunking/content-cuts.js';
 import { createSealer } from '../codec/sealer.js';
 import { chunkIndex } from '../chunking/chunks.js';
 import { ChunkedSessionOptionsError } from '../errors/errors.js';
@@ -79,6 +80,7 @@ export function resolveOptions(
   checkPartitionSet(partitions);
   return {
     sealer: createSealer(secrets, protection),
+    cutter: new ContentCutter(secrets[0]!),
     partitions,
     saveUninitialized: options.saveUninitialized ?? false,
     compress: options.compress ?? false,
