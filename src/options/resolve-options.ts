@@ -17,6 +17,7 @@ const LIMIT_FIELDS: (keyof CookieLimits)[] = [
   'countsAttributes',
   'maxCookies',
   'maxTotalBytes',
+  'maxResponseHeaderBytes',
 ];
 
 const fail = (option: string, problem: string, fix: string) =>
