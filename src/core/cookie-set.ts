@@ -56,6 +56,12 @@ export interface CookieSetSize {
   occupies: (index: number) => boolean;
   /** The single value only: a reader refuses the set while `name.<count>` is still there. */
   blockedBy: number | undefined;
+  /**
+   * The single value offered before the delta set: taken only while it sends at most half of
+   * what the response may carry, so that the first write of a delta set (all of its pieces)
+   * still fits the response when the session outgrows it.
+   */
+  firstChoice?: boolean;
 }
 
 /** The set itself: every cookie the next request carries, and those this response sets. */
@@ -160,18 +166,20 @@ function deltaOption(
 }
 
 /**
- * The ways to write `plaintext`, best first: the single value, which the caller takes when all
- * of it fits (the request and this response); else a delta set, its dropped pieces left for one
- * more request, then deleted at once.
+ * The ways to write `plaintext`, best first: the single value while it takes at most half of
+ * the response (`firstChoice`); else a delta set, its dropped pieces left for one more request,
+ * then deleted at once; else the single value whole.
  */
 function options(sealer: Sealer, spec: CookieSetSpec, plaintext: Buffer): Option[] {
   const out: Option[] = [];
   const single = singleOption(sealer, spec, plaintext);
-  if (single) out.push(single);
+  if (single) out.push({ ...single, size: { ...single.size, firstChoice: true } });
   for (const defer of [true, false]) {
     const delta = deltaOption(sealer, spec, plaintext, defer);
     if (delta) out.push(delta);
   }
+  // The single value last, without the half: a session that fits at all is written.
+  if (single) out.push(single);
   return out;
 }
 

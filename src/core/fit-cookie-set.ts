@@ -25,8 +25,8 @@ export function overByFor(
       return Math.max(1, sealer.sealedLength(plaintextBytes) - job.allowance.requestBytes);
     }
     const singleOver = over(single[0]!);
-    // The single value is written when it fits. Without the plaintext, or when its request side
-    // does not fit (a delta set is never smaller in the request), it decides too.
+    // Without the plaintext, or when the single value fits, or when its request side does not
+    // (a delta set is never smaller in the request), the single value decides.
     if (!plaintext || singleOver <= 0) return singleOver;
     const requestOver = single[0]!.pairBytes + 2 * single[0]!.count - job.allowance.requestBytes;
     if (requestOver > 0) return singleOver;
@@ -49,7 +49,7 @@ export function overByOf(
   const sent = setLinesBytes(size.sentCount, size.sentPairBytes, job.attributes);
   const left = leftovers(present, size, job.deleting, allowance.responseBytes - sent);
   const over = Math.max(
-    sent - allowance.responseBytes,
+    sent - (size.firstChoice ? Math.floor(allowance.responseBytes / 2) : allowance.responseBytes),
     size.pairBytes + 2 * size.count + left.keptRequestBytes - allowance.requestBytes,
   );
   if (left.blocked || size.count + left.keptCount > allowance.cookies) return Math.max(over, 1);

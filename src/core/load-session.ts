@@ -110,6 +110,7 @@ function readPartition(
   if (!envelope || !isLive(envelope, partition, now)) return { state, data: undefined };
   // A delta set's pieces, kept when unchanged; not those opened with an older secret.
   if (opened.keyIndex === 0) state.pieces = opened.pieces;
+  if (opened.pieces) state.slots = new Set([0, ...opened.pieces.map((p) => p.slot)]);
 
   if (envelope.storeId !== undefined) {
     const store = recordStore(partition);

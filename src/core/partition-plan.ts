@@ -135,3 +135,11 @@ export function sortedPresent(present: readonly PresentCookie[]): PresentCookie[
   }
   return out.sort((a, b) => a.index - b.index);
 }
+
+/** The cookies of the set the request carried, as `leftovers` takes them. */
+export function carriedSet(state: PartitionState): Pick<CookieSetSize, 'occupies' | 'blockedBy'> {
+  const { slots, count } = state;
+  return slots
+    ? { occupies: (index) => slots.has(index), blockedBy: undefined }
+    : { occupies: (index) => index < count, blockedBy: count };
+}

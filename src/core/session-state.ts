@@ -15,6 +15,8 @@ export interface PartitionState {
   readonly presentPairBytes: number;
   /** How many cookies the set it carried has (the others present are left over: junk, stale). */
   readonly count: number;
+  /** A delta set's cookies by index (0 and its pieces' slots), when it carried one that opened. */
+  slots?: ReadonlySet<number>;
   /** Whether a valid, unexpired session was read (and its store record found). */
   valid: boolean;
   /** JSON of the partition's fields as read, or as last written on this response. */

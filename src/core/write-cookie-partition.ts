@@ -3,6 +3,7 @@ import type { ResolvedOptions } from '../options/resolved-options.js';
 import { shrinkPartition, type ShrinkResult } from '../shrinking/shrink-partition.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import { planChunks } from '../chunking/chunks.js';
+import { planDeltaSet } from '../chunking/delta-set.js';
 import { chunkBytes, sealCookieSet } from './cookie-set.js';
 import { overByFor, overByOf, settle } from './fit-cookie-set.js';
 import { then, type MaybePromise } from './maybe-async.js';
@@ -171,17 +172,30 @@ function withEvent(
   return { ...plan, event };
 }
 
-/** What the unshrunk data would have taken in cookies, name and value summed. */
+/**
+ * What the unshrunk data would have taken in cookies, name and value summed: as the single
+ * value, or, when that is how it is written, as a delta set (its pieces, names and manifest).
+ */
 function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
   const name = job.state.partition.cookieName;
-  const sealedLength = options.sealer.sealedLength(
-    options.compress
-      ? encodeEnvelope(0, 0, job.json, false, true).length
-      : ENVELOPE_HEADER_BYTES + Buffer.byteLength(job.json),
-  );
+  const plaintext = options.compress
+    ? encodeEnvelope(0, 0, job.json, false, true)
+    : encodeEnvelope(job.state.createdAt, job.now, job.json, false, false);
+  const sealedLength = options.sealer.sealedLength(plaintext.length);
   const plan = planChunks(name, sealedLength, job.capacity);
-  if (!plan) return sealedLength + name.length;
-  return plan.pairBytes - plan.valueLengths.length;
+  const single = plan ? plan.pairBytes - plan.valueLengths.length : sealedLength + name.length;
+  const delta = planDeltaSet({
+    base: name,
+    envelope: plaintext,
+    previous: undefined,
+    present: [],
+    cutter: options.cutter,
+    sealer: options.sealer,
+    capacity: job.capacity,
+    maxCookies: 999,
+    defer: false,
+  });
+  return delta ? Math.max(single, delta.pairBytes - delta.cookies) : single;
 }
 
 /**
