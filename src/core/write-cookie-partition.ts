@@ -3,7 +3,7 @@ import type { ResolvedOptions } from '../options/resolved-options.js';
 import { shrinkPartition, type ShrinkResult } from '../shrinking/shrink-partition.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import { planChunks } from '../chunking/chunks.js';
-import { planDeltaSet } from '../chunking/delta-set.js';
+import { DELTA_PREFIX, planDeltaSet } from '../chunking/delta-set.js';
 import { chunkBytes, sealCookieSet } from './cookie-set.js';
 import { overByFor, overByOf, settle } from './fit-cookie-set.js';
 import { then, type MaybePromise } from './maybe-async.js';
@@ -69,12 +69,13 @@ export function planCookiePartition(
       ),
   }) as MaybePromise<ShrinkResult>;
   return then(shrunk, (result) => {
-    const bytesBefore = unshrunkBytes(options, job);
+    const bytesBefore = (plan: PartitionPlan) =>
+      unshrunkBytes(options, job, plan.set?.cookies[0]?.value.startsWith(DELTA_PREFIX) ?? false);
     if (!result.fits && partition.overflow) {
       const plan = overflow(options, job, present, partition.overflow, newSessionId());
       // Nothing is removed, unless not even the id fitted (then the data is gone).
       const removedKeys = plan.set ? [] : Object.keys(fields);
-      return withEvent(session, job, plan, bytesBefore, { shrunkKeys: [], removedKeys });
+      return withEvent(session, job, plan, bytesBefore(plan), { shrunkKeys: [], removedKeys });
     }
     // Shrunk to nothing: an empty session keeps no cookies (as on the next commit), unless it is
     // the catch-all of a `saveUninitialized` session.
@@ -105,7 +106,7 @@ export function planCookiePartition(
       session,
       job,
       { ...plan, written: { from: fields, to: result.data } },
-      bytesBefore,
+      bytesBefore(plan),
       { shrunkKeys: result.shrunkKeys, removedKeys: result.removedKeys },
     );
   });
@@ -176,7 +177,7 @@ function withEvent(
  * What the unshrunk data would have taken in cookies, name and value summed: as the single
  * value, or, when that is how it is written, as a delta set (its pieces, names and manifest).
  */
-function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
+function unshrunkBytes(options: ResolvedOptions, job: PartitionJob, asDelta: boolean): number {
   const name = job.state.partition.cookieName;
   const plaintext = options.compress
     ? encodeEnvelope(0, 0, job.json, false, true)
@@ -184,18 +185,20 @@ function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
   const sealedLength = options.sealer.sealedLength(plaintext.length);
   const plan = planChunks(name, sealedLength, job.capacity);
   const single = plan ? plan.pairBytes - plan.valueLengths.length : sealedLength + name.length;
-  const delta = planDeltaSet({
-    base: name,
-    envelope: plaintext,
-    previous: undefined,
-    present: [],
-    cutter: options.cutter,
-    sealer: options.sealer,
-    capacity: job.capacity,
-    maxCookies: 999,
-    defer: false,
-  });
-  return delta ? Math.max(single, delta.pairBytes - delta.cookies) : single;
+  const delta =
+    asDelta &&
+    planDeltaSet({
+      base: name,
+      envelope: plaintext,
+      previous: undefined,
+      present: [],
+      cutter: options.cutter,
+      sealer: options.sealer,
+      capacity: job.capacity,
+      maxCookies: 999,
+      defer: false,
+    });
+  return asDelta && delta ? Math.max(single, delta.pairBytes - delta.cookies) : single;
 }
 
 /**
