@@ -1,12 +1,13 @@
 import { encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../codec/envelope.js';
 import type { ResolvedOptions } from '../options/resolved-options.js';
-import { partitionOverBy } from '../shrinking/fit-check.js';
+import { partitionOverBy, type OverBy } from '../shrinking/fit-check.js';
 import { shrinkPartition } from '../shrinking/shrink-partition.js';
 import { shrinkerFailureMessage } from '../shrinking/shrinker-failure.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import { planChunks } from '../chunking/chunks.js';
+import { DELTA_PREFIX, planDeltaSet } from '../chunking/delta-set.js';
 import { chunkBytes, sealCookieSet } from './cookie-set.js';
-import { overByFor, settle } from './fit-cookie-set.js';
+import { overByFor, overByOf, settle } from './fit-cookie-set.js';
 import { then, type MaybePromise } from './maybe-async.js';
 import type { Partition } from './partition.js';
 import {
@@ -35,12 +36,31 @@ export function planCookiePartition(
   const { state, json, fields } = job;
   const partition = state.partition as CookiePartition;
   const present = sortedPresent(state.present);
-  const setOverBy = overByFor(options.sealer, job, present);
-  const overBy = partitionOverBy(
+  const setOverBy = overByFor(options, job, present);
+  // The single value's size follows the plaintext's length alone: the JSON bytes it may take are
+  // found once (fit-check.ts), and `overBy` is exact for it. A candidate it does not fit may
+  // still fit as a delta set, whose size follows the content: that is measured on the candidate.
+  const singleOverBy = partitionOverBy(
     (plaintextBytes) => setOverBy(plaintextBytes) <= 0,
     options.compress,
     job.allowance.requestBytes,
   );
+  const envelopeOf = (candidate: Record<string, unknown>) =>
+    encodeEnvelope(
+      state.createdAt,
+      job.now,
+      candidate === fields ? json : JSON.stringify(candidate),
+      false,
+      false,
+    );
+  const overBy: OverBy = options.compress
+    ? singleOverBy
+    : (jsonBytes, candidate, removedBytes) => {
+        const single = singleOverBy(jsonBytes, candidate, removedBytes);
+        if (single <= 0) return single;
+        const asDelta = setOverBy(ENVELOPE_HEADER_BYTES + jsonBytes, () => envelopeOf(candidate));
+        return asDelta <= 0 ? 0 : single;
+      };
 
   if (overBy(Buffer.byteLength(json), fields) <= 0) {
     // Back from the overflow store: its record goes.
@@ -64,12 +84,13 @@ export function planCookiePartition(
     onShrinkerError: (key, error) => options.logger.error(shrinkerFailureMessage(key, error)),
   });
   return then(shrunk, (result) => {
-    const bytesBefore = unshrunkBytes(options, job);
+    const bytesBefore = (plan: PartitionPlan) =>
+      unshrunkBytes(options, job, plan.set?.cookies[0]?.value.startsWith(DELTA_PREFIX) ?? false);
     if (!result.fits && partition.overflow) {
       const plan = overflow(options, job, present, partition.overflow, newSessionId());
       // Nothing is removed, unless not even the id fitted (then the data is gone).
       const removedKeys = plan.set ? [] : Object.keys(fields);
-      return withEvent(session, job, plan, bytesBefore, { shrunkKeys: [], removedKeys });
+      return withEvent(session, job, plan, bytesBefore(plan), { shrunkKeys: [], removedKeys });
     }
     // Shrunk to nothing: an empty session keeps no cookies (as on the next commit), unless it is
     // the catch-all of a `saveUninitialized` session.
@@ -100,7 +121,7 @@ export function planCookiePartition(
       session,
       job,
       { ...plan, written: { from: fields, to: result.data } },
-      bytesBefore,
+      bytesBefore(plan),
       { shrunkKeys: result.shrunkKeys, removedKeys: result.removedKeys },
     );
   });
@@ -116,9 +137,10 @@ function sealData(
 ): PartitionPlan | undefined {
   const set = sealCookieSet(
     options.sealer,
-    specOf(job),
+    specOf(job, options.cutter),
     { createdAt: job.state.createdAt, writtenAt: job.now, json, isStoreId: false },
     options.compress,
+    (size) => overByOf(job, present, size) <= 0,
   );
   const sealed = set && settle(job, present, set);
   if (!sealed?.fits) return undefined;
@@ -166,15 +188,30 @@ function withEvent(
   return { ...plan, event };
 }
 
-/** What the unshrunk data would have taken in cookies, name and value summed. */
-function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
+/**
+ * What the unshrunk data would have taken in cookies, name and value summed: as the single
+ * value, or, when that is how it is written, as a delta set (its pieces, names and manifest).
+ */
+function unshrunkBytes(options: ResolvedOptions, job: PartitionJob, asDelta: boolean): number {
   const name = job.state.partition.cookieName;
-  const sealedLength = options.sealer.sealedLength(
-    options.compress
-      ? encodeEnvelope(0, 0, job.json, false, true).length
-      : ENVELOPE_HEADER_BYTES + Buffer.byteLength(job.json),
-  );
+  const plaintext = options.compress
+    ? encodeEnvelope(0, 0, job.json, false, true)
+    : encodeEnvelope(job.state.createdAt, job.now, job.json, false, false);
+  const sealedLength = options.sealer.sealedLength(plaintext.length);
   const plan = planChunks(name, sealedLength, job.capacity);
-  if (!plan) return sealedLength + name.length;
-  return plan.pairBytes - plan.valueLengths.length;
+  const single = plan ? plan.pairBytes - plan.valueLengths.length : sealedLength + name.length;
+  const delta =
+    asDelta &&
+    planDeltaSet({
+      base: name,
+      envelope: plaintext,
+      previous: undefined,
+      present: [],
+      cutter: options.cutter,
+      sealer: options.sealer,
+      capacity: job.capacity,
+      maxCookies: 999,
+      defer: false,
+    });
+  return asDelta && delta ? Math.max(single, delta.pairBytes - delta.cookies) : single;
 }
