@@ -65,7 +65,7 @@ export function inspectPartition(name: string, ctx: PartitionContext): Partition
     Object.assign(report, { verdict, reason, ok: false });
 
   // Chunks the browser had been told to keep but did not send (HAR only).
-  const expected = history?.currentNames((n) => chunkIndex(name, n) >= 0) ?? [];
+  const expected = history?.currentNames((n) => chunkIndex(name, n) >= 0, ctx.now * 1000) ?? [];
   const dropped = expected.filter((n) => !cookies.values.has(n));
   const droppedNote = (names: string[]) =>
     names
@@ -76,7 +76,7 @@ export function inspectPartition(name: string, ctx: PartitionContext): Partition
     if (dropped.length > 0) {
       return fail(
         'dropped',
-        `no cookie of "${name}" was sent, although the browser had been told to keep ${droppedNote(dropped)} and never to delete it`,
+        `no cookie of "${name}" was sent, although the browser had been told to keep ${droppedNote(dropped)}, which was neither deleted nor expired since`,
       );
     }
     return Object.assign(report, {

@@ -316,6 +316,88 @@ describe('inspect a Cookie header', () => {
   });
 });
 
+describe('inspect a HAR written by hand from real responses', () => {
+  /** A HAR of two entries: the first response's Set-Cookie lines, then a request `later` ms on. */
+  function har(setCookies: string[], cookieHeader: string | undefined, later: number): string {
+    const t0 = Date.now() - 60_000;
+    const entry = (at: number, cookie: string | undefined, lines: string[]) => ({
+      startedDateTime: new Date(at).toISOString(),
+      request: {
+        method: 'GET',
+        url: `${app.url}/session`,
+        headers: [
+          { name: 'User-Agent', value: FIREFOX },
+          ...(cookie === undefined ? [] : [{ name: 'Cookie', value: cookie }]),
+        ],
+      },
+      response: { status: 200, headers: lines.map((value) => ({ name: 'Set-Cookie', value })) },
+    });
+    const file = join(work, `hand-${Math.random().toString(36).slice(2)}.har`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        log: { entries: [entry(t0, undefined, setCookies), entry(t0 + later, cookieHeader, [])] },
+      }),
+    );
+    return file;
+  }
+
+  it('a whole set the browser was told to keep and did not send: dropped, exit 1', async () => {
+    const browser = new TestBrowser(app.url, FIREFOX);
+    const { setCookies } = await browser.post('/session', { user: 'dora' });
+    expect(setCookies).toHaveLength(1);
+    const run = await runCli(
+      cli.bin,
+      ['inspect', '--json', '--har', har(setCookies, 'theme=dark', 1000)],
+      {
+        env: { SESSION_SECRET: SECRET },
+      },
+    );
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as InspectReport;
+    expectValidReport(report);
+    expect(report.requests[1]!.partitions[0]).toMatchObject({
+      cookieName: 'session',
+      verdict: 'dropped',
+      reason:
+        'no cookie of "session" was sent, although the browser had been told to keep session (set by the response to request #1), which was neither deleted nor expired since',
+    });
+  });
+
+  it('a set whose Max-Age had run out is absent, not dropped', async () => {
+    const short = await startExpressApp({ secret: SECRET, cookie: { maxAge: 1 } });
+    try {
+      const browser = new TestBrowser(short.url, FIREFOX);
+      const { setCookies } = await browser.post('/session', { user: 'erin' });
+      expect(setCookies[0]).toMatch(/; Max-Age=1;/);
+      const run = await runCli(
+        cli.bin,
+        ['inspect', '--json', '--har', har(setCookies, 'theme=dark', 5000)],
+        {
+          env: { SESSION_SECRET: SECRET },
+        },
+      );
+      const report = JSON.parse(run.stdout) as InspectReport;
+      expect(report.requests[1]!.partitions[0]).toMatchObject({ verdict: 'absent', ok: true });
+      // Nothing opened in the whole HAR, so it is not a success either.
+      expect(run.status).toBe(1);
+      expect(report.problems).toEqual(['no request carries a cookie of "session"']);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('a HAR exported without its cookies says so', async () => {
+    const run = await runCli(cli.bin, ['inspect', '--har', har([], undefined, 1000)], {
+      env: { SESSION_SECRET: SECRET },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      '  - no request of the HAR has a Cookie header: export the HAR with its sensitive data (cookies) included\n',
+    );
+  });
+});
+
 describe('secrets and usage', () => {
   it('reads several secrets from a file or from the variable --secret-env names', async () => {
     const older = 'an-older-secret-of-this-application-0002';
