@@ -1,3 +1,4 @@
+import { ContentCutter } from '../chunking/content-cuts.js';
 import { createSealer } from '../codec/sealer.js';
 import { chunkIndex } from '../chunking/chunks.js';
 import { ChunkedSessionOptionsError } from '../errors/errors.js';
@@ -16,6 +17,7 @@ const LIMIT_FIELDS: (keyof CookieLimits)[] = [
   'countsAttributes',
   'maxCookies',
   'maxTotalBytes',
+  'maxResponseHeaderBytes',
 ];
 
 const fail = (option: string, problem: string, fix: string) =>
@@ -79,6 +81,7 @@ export function resolveOptions(
   checkPartitionSet(partitions);
   return {
     sealer: createSealer(secrets, protection),
+    cutter: new ContentCutter(secrets[0]!),
     partitions,
     saveUninitialized: options.saveUninitialized ?? false,
     compress: options.compress ?? false,
