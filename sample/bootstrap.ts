@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module.js';
+import { AppModule, type AppModuleOptions } from './app.module.js';
 import { HtmlErrorFilter } from './html-error.filter.js';
 import { FileStore, RedisStore, type SessionStore } from './library.js';
 import { ShrinkLog } from './shrink-log.js';
@@ -19,6 +19,8 @@ export interface SampleOptions {
   redisUrl?: string;
   /** FileStore's folder. Default: the library's (`<os tmpdir>/nestjs-chunked-session`). */
   sessionDir?: string;
+  /** The session's `limits` option (default: the browser table's). */
+  limits?: AppModuleOptions['limits'];
   /** Nest's log levels. Default: warnings and errors (the library warns on every shrink). */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
 }
@@ -41,7 +43,7 @@ export async function startSample(options: SampleOptions = {}): Promise<RunningS
   let app: NestExpressApplication;
   try {
     app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ secret, store, storeLabel, shrinkLog }),
+      AppModule.forRoot({ secret, store, storeLabel, shrinkLog, limits: options.limits }),
       { logger: options.logger ?? ['error', 'warn'] },
     );
     app.use(shrinkLog.middleware);

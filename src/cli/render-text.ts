@@ -30,9 +30,17 @@ function partition(p: PartitionReport, keyCount: number, shown: DataShown): stri
   const lines = [`  partition ${p.cookieName}: ${LABEL[p.verdict]}: ${p.reason}`];
   if (p.chunks.length > 0) {
     const chunks = p.chunks
-      .map((c) => `${c.name} (${c.bytes} bytes${c.setBy !== null ? `, set by #${c.setBy}` : ''})`)
+      .map((c) => {
+        const role = c.role === 'manifest' || c.role === 'unnamed' ? `, ${c.role}` : '';
+        return `${c.name} (${c.bytes} bytes${role}${c.setBy !== null ? `, set by #${c.setBy}` : ''})`;
+      })
       .join(', ');
-    const expected = p.expectedChunks === null ? '' : `, ${p.expectedChunks} announced`;
+    const expected =
+      p.expectedChunks === null
+        ? ''
+        : p.format === 'd1'
+          ? `, format d1: the manifest and ${p.expectedChunks - 1} pieces`
+          : `, ${p.expectedChunks} announced`;
     lines.push(`    chunks: ${chunks}${expected}; ${p.complete ? 'complete' : 'incomplete'}`);
   }
   if (p.keyId !== null) {
