@@ -1,3 +1,4 @@
+import type { HeldPiece } from '../chunking/delta-set.js';
 import type { CookieLimits } from '../limits/cookie-limits.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { nowSeconds } from './clock.js';
@@ -22,6 +23,8 @@ export interface PartitionState {
   storeId: string | undefined;
   /** Read with an older secret: re-seal with the first one. */
   reseal: boolean;
+  /** The pieces of the delta set the request carried, opened with the first secret (kept when unchanged). */
+  pieces?: readonly HeldPiece[];
 }
 
 /** One chunk cookie of a partition, as the request carried it. */

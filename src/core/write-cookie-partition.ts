@@ -4,7 +4,7 @@ import { shrinkPartition, type ShrinkResult } from '../shrinking/shrink-partitio
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import { planChunks } from '../chunking/chunks.js';
 import { chunkBytes, sealCookieSet } from './cookie-set.js';
-import { overByFor, settle } from './fit-cookie-set.js';
+import { overByFor, overByOf, settle } from './fit-cookie-set.js';
 import { then, type MaybePromise } from './maybe-async.js';
 import type { Partition } from './partition.js';
 import {
@@ -33,8 +33,16 @@ export function planCookiePartition(
   const { state, json, fields } = job;
   const partition = state.partition as CookiePartition;
   const present = sortedPresent(state.present);
-  const overBy = overByFor(options.sealer, job, present);
-  const fits = fitCheck(overBy, options.compress);
+  const overBy = overByFor(options, job, present);
+  const fits = fitCheck(overBy, options.compress, (candidate) =>
+    encodeEnvelope(
+      state.createdAt,
+      job.now,
+      candidate === fields ? json : JSON.stringify(candidate),
+      false,
+      false,
+    ),
+  );
 
   if (fits(Buffer.byteLength(json), fields)) {
     // Back from the overflow store: its record goes.
@@ -112,9 +120,10 @@ function sealData(
 ): PartitionPlan | undefined {
   const set = sealCookieSet(
     options.sealer,
-    specOf(job),
+    specOf(job, options.cutter),
     { createdAt: job.state.createdAt, writtenAt: job.now, json, isStoreId: false },
     options.compress,
+    (size) => overByOf(job, present, size) <= 0,
   );
   const sealed = set && settle(job, present, set);
   if (!sealed?.fits) return undefined;
@@ -182,13 +191,18 @@ function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
  * would cost a full deflate per step (hundreds of milliseconds for a large incompressible
  * session), so the last measured ratio predicts the deflated size, and only a candidate
  * predicted within 10 % of fitting is deflated for real. Every `true` is measured; a
- * misprediction can only make shrinking go one step further.
+ * misprediction can only make shrinking go one step further. Without `compress`, a candidate
+ * larger than one cookie is measured as the delta set it would be written as (`envelopeOf`).
  */
 function fitCheck(
-  overBy: (plaintextBytes: number) => number,
+  overBy: (plaintextBytes: number, plaintext?: () => Buffer) => number,
   compress: boolean,
+  envelopeOf: (candidate: Record<string, unknown>) => Buffer,
 ): (jsonBytes: number, candidate: Record<string, unknown>) => boolean {
-  if (!compress) return (jsonBytes) => overBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0;
+  if (!compress) {
+    return (jsonBytes, candidate) =>
+      overBy(ENVELOPE_HEADER_BYTES + jsonBytes, () => envelopeOf(candidate)) <= 0;
+  }
   let ratio: number | undefined;
   return (jsonBytes, candidate) => {
     if (overBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0) return true;
