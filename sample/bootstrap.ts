@@ -19,6 +19,8 @@ export interface SampleOptions {
   redisUrl?: string;
   /** FileStore's folder. Default: the library's (`<os tmpdir>/nestjs-chunked-session`). */
   sessionDir?: string;
+  /** The session's `limits` option (default: the browser table's). */
+  limits?: AppModuleOptions['limits'];
   /** Nest's log levels. Default: warnings and errors (the library warns on every shrink). */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
   /** The session's limits (default: the browser's, behind stock proxies). */

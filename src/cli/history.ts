@@ -10,6 +10,8 @@ export interface SetBy {
   value: string;
   /** The HAR entry (1-based) whose response set it. */
   entry: number;
+  /** When it expires (ms since the epoch), from `Max-Age` or `Expires`; none: a browser-session cookie. */
+  expiresAt: number | undefined;
 }
 
 export interface CookieHistory {
@@ -35,7 +37,7 @@ export class SetCookieHistory {
       if (parsed.deleted) {
         history.current = undefined;
       } else {
-        const setBy = { value: parsed.value, entry };
+        const setBy = { value: parsed.value, entry, expiresAt: parsed.expiresAt };
         history.values.push(setBy);
         history.current = setBy;
       }
@@ -61,10 +63,14 @@ export class SetCookieHistory {
       ?.values.find((v) => v.value.length > value.length && v.value.startsWith(value));
   }
 
-  /** Names currently set whose names `match` accepts. */
-  currentNames(match: (name: string) => boolean): string[] {
+  /** Names set, not deleted and not expired at `at` (ms), whose names `match` accepts. */
+  currentNames(match: (name: string) => boolean, at: number): string[] {
     return [...this.byName.entries()]
-      .filter(([name, h]) => h.current !== undefined && match(name))
+      .filter(([name, h]) => {
+        const current = h.current;
+        if (current === undefined || !match(name)) return false;
+        return current.expiresAt === undefined || current.expiresAt > at;
+      })
       .map(([name]) => name);
   }
 }
@@ -72,13 +78,13 @@ export class SetCookieHistory {
 function parseSetCookie(
   line: string,
   at: number,
-): { name: string; value: string; deleted: boolean } | undefined {
+): { name: string; value: string; deleted: boolean; expiresAt: number | undefined } | undefined {
   const [pair = '', ...attributes] = line.split(';');
   const eq = pair.indexOf('=');
   if (eq < 1) return undefined;
   const name = pair.slice(0, eq).trim();
   const value = pair.slice(eq + 1).trim();
-  let deleted = false;
+  let expiresAt: number | undefined;
   let maxAgeSeen = false;
   for (const attribute of attributes) {
     const [key = '', ...rest] = attribute.split('=');
@@ -86,11 +92,11 @@ function parseSetCookie(
     const lower = key.trim().toLowerCase();
     if (lower === 'max-age' && /^-?\d+$/.test(attrValue)) {
       maxAgeSeen = true; // Max-Age wins over Expires (RFC 6265 §5.3 step 3).
-      deleted = Number(attrValue) <= 0;
+      expiresAt = at + Number(attrValue) * 1000;
     } else if (lower === 'expires' && !maxAgeSeen) {
       const time = Date.parse(attrValue);
-      if (Number.isFinite(time)) deleted = time <= at;
+      if (Number.isFinite(time)) expiresAt = time;
     }
   }
-  return { name, value, deleted };
+  return { name, value, deleted: expiresAt !== undefined && expiresAt <= at, expiresAt };
 }

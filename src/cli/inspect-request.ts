@@ -36,7 +36,8 @@ export function cookiesOf(header: string | undefined): RequestCookies {
 }
 
 const CHUNK_SUFFIX = /^(.+)\.[1-9][0-9]{0,2}$/;
-const FIRST_CHUNK = /^[1-9][0-9]{0,2}\.[A-Za-z0-9_-]/;
+/** A single value's first chunk (`<count>.`), or a delta set's manifest (`d1.`). */
+const FIRST_CHUNK = /^(?:[1-9][0-9]{0,2}|d1)\.[A-Za-z0-9_-]/;
 
 /**
  * Partition names found in cookies: every `<name>.<n>` gives `<name>`, and a cookie whose value

@@ -22,8 +22,12 @@ export function inspect(input: InspectInput, settings: InspectSettings): Inspect
   let names = [...settings.cookieNames];
   if (names.length === 0) {
     const found = new Set<string>();
-    for (const r of requests)
+    for (const r of requests) {
+      // What was sent, and what the responses set (a set the browser then lost is named too).
+      const set = r.setCookies.map((line) => line.split(';')[0]!.trim()).join('; ');
       for (const n of discoverPartitions(cookiesOf(r.cookieHeader))) found.add(n);
+      for (const n of discoverPartitions(cookiesOf(set))) found.add(n);
+    }
     names = [...found];
   }
 
@@ -36,10 +40,13 @@ export function inspect(input: InspectInput, settings: InspectSettings): Inspect
 
   const problems: string[] = [];
   if (names.length === 0) {
+    const noCookies = input.source === 'har' && requests.every((r) => !r.cookieHeader);
     problems.push(
-      input.source === 'har'
-        ? 'no request of the HAR carries a chunked session cookie (name one with --cookie-name)'
-        : 'the Cookie header carries no chunked session cookie (name one with --cookie-name)',
+      noCookies
+        ? 'no request of the HAR has a Cookie header: export the HAR with its sensitive data (cookies) included'
+        : input.source === 'har'
+          ? 'no request of the HAR carries a chunked session cookie (name one with --cookie-name)'
+          : 'the Cookie header carries no chunked session cookie (name one with --cookie-name)',
     );
   } else if (reports.every((r) => r.partitions.every((p) => p.verdict === 'absent'))) {
     problems.push(`no request carries a cookie of ${names.map((n) => `"${n}"`).join(', ')}`);

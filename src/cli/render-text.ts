@@ -23,13 +23,24 @@ function indent(text: string, by: string): string {
     .join('\n');
 }
 
-function partition(p: PartitionReport, keyCount: number): string[] {
+/** How the data is shown: in full, or (in a HAR, before the last request that opened it) named. */
+type DataShown = 'full' | 'summary';
+
+function partition(p: PartitionReport, keyCount: number, shown: DataShown): string[] {
   const lines = [`  partition ${p.cookieName}: ${LABEL[p.verdict]}: ${p.reason}`];
   if (p.chunks.length > 0) {
     const chunks = p.chunks
-      .map((c) => `${c.name} (${c.bytes} bytes${c.setBy !== null ? `, set by #${c.setBy}` : ''})`)
+      .map((c) => {
+        const role = c.role === 'manifest' || c.role === 'unnamed' ? `, ${c.role}` : '';
+        return `${c.name} (${c.bytes} bytes${role}${c.setBy !== null ? `, set by #${c.setBy}` : ''})`;
+      })
       .join(', ');
-    const expected = p.expectedChunks === null ? '' : `, ${p.expectedChunks} announced`;
+    const expected =
+      p.expectedChunks === null
+        ? ''
+        : p.format === 'd1'
+          ? `, format d1: the manifest and ${p.expectedChunks - 1} pieces`
+          : `, ${p.expectedChunks} announced`;
     lines.push(`    chunks: ${chunks}${expected}; ${p.complete ? 'complete' : 'incomplete'}`);
   }
   if (p.keyId !== null) {
@@ -49,18 +60,32 @@ function partition(p: PartitionReport, keyCount: number): string[] {
       `    idle timeout ${p.idleTimeout.seconds} s: ${state(p.idleTimeout)}; absolute timeout ${p.absoluteTimeout.seconds} s: ${state(p.absoluteTimeout)}`,
     );
   }
-  if (p.storeId !== null) lines.push(`    store record: ${p.storeId}`);
-  if (p.data !== null) lines.push('    data:', indent(JSON.stringify(p.data, null, 2), '      '));
+  if (p.data !== null && shown === 'full') {
+    lines.push('    data:', indent(JSON.stringify(p.data, null, 2), '      '));
+  } else if (p.data !== null) {
+    const keys = Object.keys(p.data);
+    lines.push(
+      `    data: ${keys.length} ${keys.length === 1 ? 'field' : 'fields'} (${keys.join(', ')}); in full below, or with --json`,
+    );
+  }
   return lines;
 }
 
-function request(r: RequestReport, source: InspectReport['source'], keyCount: number): string[] {
+function request(
+  r: RequestReport,
+  source: InspectReport['source'],
+  keyCount: number,
+  lastOpened: Map<string, number>,
+): string[] {
   const title =
     source === 'har'
       ? `Request #${r.index}: ${r.method ?? '?'} ${r.url ?? '?'}${r.status !== null ? ` → ${r.status}` : ''}${r.startedAt ? ` at ${r.startedAt}` : ''}`
       : 'Cookie header';
   const lines = [title];
-  for (const p of r.partitions) lines.push(...partition(p, keyCount));
+  for (const p of r.partitions) {
+    const shown = lastOpened.get(p.cookieName) === r.index ? 'full' : 'summary';
+    lines.push(...partition(p, keyCount, shown));
+  }
   const h = r.header;
   const largest = h.largestCookie
     ? `, largest ${h.largestCookie.name} with ${h.largestCookie.bytes}`
@@ -82,7 +107,13 @@ export function renderText(report: InspectReport): string {
     `Timeouts: idle ${report.settings.idleTimeout} s, absolute ${report.settings.absoluteTimeout} s`,
     '',
   ];
-  for (const r of report.requests) lines.push(...request(r, report.source, keys), '');
+  // A HAR repeats the session on every request: its data is printed in full once per partition,
+  // for the last request that carried it.
+  const lastOpened = new Map<string, number>();
+  for (const r of report.requests) {
+    for (const p of r.partitions) if (p.data !== null) lastOpened.set(p.cookieName, r.index);
+  }
+  for (const r of report.requests) lines.push(...request(r, report.source, keys, lastOpened), '');
   if (report.ok) {
     lines.push('Verdict: OK — every partition present opens and every header fits.');
   } else {

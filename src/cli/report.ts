@@ -10,9 +10,9 @@ export type Verdict =
   | 'absent'
   /** A chunk the browser had been told to keep was not sent (HAR only). */
   | 'dropped'
-  /** A chunk is missing, or the value is shorter than what was sealed. */
+  /** A chunk (or a piece the manifest names) is missing, or a value was cut. */
   | 'truncated'
-  /** Chunks of different writes, left-over chunks, or two cookies of one name. */
+  /** Chunks (pieces) of different writes, left-over chunks, or two cookies of one name. */
   | 'mixed'
   /** Not this library's chunked, sealed text. */
   | 'malformed'
@@ -33,6 +33,12 @@ export interface ChunkReport {
   bytes: number;
   /** The HAR entry whose response set this exact value, when known. */
   setBy: number | null;
+  /**
+   * Its part in the set, once the first cookie could be read: `chunk` of a single value; the
+   * delta set's `manifest` (the first cookie) or a `piece` it names; `unnamed`: not part of the
+   * set (a single value's left-over chunk, or a delta set's piece kept for one more request).
+   */
+  role: 'chunk' | 'manifest' | 'piece' | 'unnamed' | null;
 }
 
 export interface PartitionReport {
@@ -47,8 +53,11 @@ export interface PartitionReport {
   expectedChunks: number | null;
   /** Every announced chunk present, none left over, no name twice. */
   complete: boolean;
-  /** Which chunked-cookie format the set uses (1: one seal split over the chunks). */
-  format: 1 | null;
+  /**
+   * The set's format: `single`, one sealed value split over the chunks; `d1`, the delta set (a
+   * sealed manifest in the first cookie, each piece sealed on its own). See docs/FORMAT.md.
+   */
+  format: 'single' | 'd1' | null;
   protection: 'encrypt' | 'sign' | null;
   /** The key id in the sealed value (8 hex digits), when it can be read. */
   keyId: string | null;

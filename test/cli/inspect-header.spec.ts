@@ -15,7 +15,10 @@ import {
   DEFAULT_MAX_TOTAL_BYTES,
 } from '../../src/cli/args.js';
 import type { InspectReport, PartitionReport } from '../../src/cli/report.js';
+import { planChunks, splitChunks } from '../../src/chunking/chunks.js';
+import { encodeEnvelope } from '../../src/codec/envelope.js';
 import { deriveKey } from '../../src/codec/keys.js';
+import { createSealer } from '../../src/codec/sealer.js';
 import { resolveOptions } from '../../src/options/resolve-options.js';
 import { TestBrowser } from '../support/browser.js';
 import { buildCli, runCli, type BuiltCli } from '../support/inspect-cli.js';
@@ -38,12 +41,32 @@ let twoChunks: string;
 let oneChunk: string;
 let signedHeader: string;
 
-async function headerFrom(server: RunningExpress, body: unknown, fill?: number): Promise<string> {
+/**
+ * A session of two chunks in the single-value format, sealed and split by the library's own
+ * writer (src/codec, src/chunking) for Firefox's limits: one response of the application can
+ * no longer carry it within the default 4096-byte response budget, and a larger one may be
+ * written as a delta set (see inspect-delta.spec.ts), so it is made here as the format defines it.
+ */
+function singleValueSet(data: Record<string, unknown>): string {
+  const now = Math.floor(Date.now() / 1000);
+  const sealer = createSealer([SECRET], 'encrypt');
+  const sealed = sealer.seal(
+    'session',
+    encodeEnvelope(now, now, JSON.stringify(data), false, false),
+  );
+  const plan = planChunks('session', sealed.length, {
+    maxCookieBytes: 4096,
+    countsAttributes: false,
+    attributesBytes: 0,
+  })!;
+  return splitChunks('session', sealed, plan)
+    .map((c) => `${c.name}=${c.value}`)
+    .join('; ');
+}
+
+async function headerFrom(server: RunningExpress, body: unknown): Promise<string> {
   const browser = new TestBrowser(server.url, FIREFOX);
   expect((await browser.post('/session', body)).status).toBe(200);
-  if (fill !== undefined) {
-    expect((await browser.post('/fill', { key: 'notes', bytes: fill })).status).toBe(200);
-  }
   return browser.cookieHeader();
 }
 
@@ -73,11 +96,9 @@ const valueOf = (header: string, name: string) =>
 beforeAll(async () => {
   cli = buildCli();
   work = mkdtempSync(join(tmpdir(), 'chunked-session-inspect-'));
-  // Sessions of several chunks, each written in one response (no proxy in front here).
-  const limits = { maxResponseHeaderBytes: 32768 };
-  app = await startExpressApp({ secret: SECRET, limits });
-  signed = await startExpressApp({ secret: SECRET, protection: 'sign', limits });
-  twoChunks = await headerFrom(app, { user: 'alice' }, 5000);
+  app = await startExpressApp({ secret: SECRET });
+  signed = await startExpressApp({ secret: SECRET, protection: 'sign' });
+  twoChunks = singleValueSet({ user: 'alice', notes: 'x'.repeat(5000) });
   oneChunk = await headerFrom(app, { user: 'bob' });
   signedHeader = await headerFrom(signed, { user: 'carol' });
 }, 120_000);
@@ -250,7 +271,7 @@ describe('inspect a Cookie header', () => {
     expect(only(plain.partitions, 'session')).toMatchObject({
       verdict: 'malformed',
       reason:
-        'the first cookie "session" does not start with the chunk count and a dot ("2.…"): not a chunked cookie of this library',
+        'the first cookie "session" does not start with the chunk count and a dot ("2.…") nor "d1.": not a chunked cookie of this library',
     });
   });
 
@@ -315,6 +336,88 @@ describe('inspect a Cookie header', () => {
       expect.objectContaining({ cookieName: 'session', verdict: 'absent', ok: true }),
     ]);
     expect(named.report.problems).toEqual(['no request carries a cookie of "session"']);
+  });
+});
+
+describe('inspect a HAR written by hand from real responses', () => {
+  /** A HAR of two entries: the first response's Set-Cookie lines, then a request `later` ms on. */
+  function har(setCookies: string[], cookieHeader: string | undefined, later: number): string {
+    const t0 = Date.now() - 60_000;
+    const entry = (at: number, cookie: string | undefined, lines: string[]) => ({
+      startedDateTime: new Date(at).toISOString(),
+      request: {
+        method: 'GET',
+        url: `${app.url}/session`,
+        headers: [
+          { name: 'User-Agent', value: FIREFOX },
+          ...(cookie === undefined ? [] : [{ name: 'Cookie', value: cookie }]),
+        ],
+      },
+      response: { status: 200, headers: lines.map((value) => ({ name: 'Set-Cookie', value })) },
+    });
+    const file = join(work, `hand-${Math.random().toString(36).slice(2)}.har`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        log: { entries: [entry(t0, undefined, setCookies), entry(t0 + later, cookieHeader, [])] },
+      }),
+    );
+    return file;
+  }
+
+  it('a whole set the browser was told to keep and did not send: dropped, exit 1', async () => {
+    const browser = new TestBrowser(app.url, FIREFOX);
+    const { setCookies } = await browser.post('/session', { user: 'dora' });
+    expect(setCookies).toHaveLength(1);
+    const run = await runCli(
+      cli.bin,
+      ['inspect', '--json', '--har', har(setCookies, 'theme=dark', 1000)],
+      {
+        env: { SESSION_SECRET: SECRET },
+      },
+    );
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as InspectReport;
+    expectValidReport(report);
+    expect(report.requests[1]!.partitions[0]).toMatchObject({
+      cookieName: 'session',
+      verdict: 'dropped',
+      reason:
+        'no cookie of "session" was sent, although the browser had been told to keep session (set by the response to request #1), which was neither deleted nor expired since',
+    });
+  });
+
+  it('a set whose Max-Age had run out is absent, not dropped', async () => {
+    const short = await startExpressApp({ secret: SECRET, cookie: { maxAge: 1 } });
+    try {
+      const browser = new TestBrowser(short.url, FIREFOX);
+      const { setCookies } = await browser.post('/session', { user: 'erin' });
+      expect(setCookies[0]).toMatch(/; Max-Age=1;/);
+      const run = await runCli(
+        cli.bin,
+        ['inspect', '--json', '--har', har(setCookies, 'theme=dark', 5000)],
+        {
+          env: { SESSION_SECRET: SECRET },
+        },
+      );
+      const report = JSON.parse(run.stdout) as InspectReport;
+      expect(report.requests[1]!.partitions[0]).toMatchObject({ verdict: 'absent', ok: true });
+      // Nothing opened in the whole HAR, so it is not a success either.
+      expect(run.status).toBe(1);
+      expect(report.problems).toEqual(['no request carries a cookie of "session"']);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('a HAR exported without its cookies says so', async () => {
+    const run = await runCli(cli.bin, ['inspect', '--har', har([], undefined, 1000)], {
+      env: { SESSION_SECRET: SECRET },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      '  - no request of the HAR has a Cookie header: export the HAR with its sensitive data (cookies) included\n',
+    );
   });
 });
 

@@ -173,6 +173,7 @@ describe('README.md', () => {
       'Partitions and stores',
       'Express without Nest',
       'Limits, and running behind proxies',
+      'Why was my user logged out?',
       'Security',
       'Benchmarks',
       'More',
