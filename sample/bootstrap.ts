@@ -23,8 +23,6 @@ export interface SampleOptions {
   limits?: AppModuleOptions['limits'];
   /** Nest's log levels. Default: warnings and errors (the library warns on every shrink). */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
-  /** The session's limits (default: the browser's, behind stock proxies). */
-  limits?: AppModuleOptions['limits'];
 }
 
 export interface RunningSample {
