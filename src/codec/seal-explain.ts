@@ -1,12 +1,12 @@
 import { deriveKey, type KeyPurpose } from './keys.js';
-import { createSealer } from './sealer.js';
+import { createSealer, SEAL_VERSIONS } from './sealer.js';
 
 /**
  * Why a sealed value opens or not, for diagnostics (the inspector): which key id sealed it and,
  * when it does not open, whether the key is unknown or the value was changed. Reading the
  * session never uses this: it fails closed without saying why. Authentication is the sealer's
  * own `open`; this only reads the clear header in front of it (docs/FORMAT.md section 3):
- * `version (1) | key id (4) | …`, version 1 for AES-256-GCM, 2 for HMAC-SHA256.
+ * `version (1) | key id (4) | …`: 3 (and, from 0.1, 1) for AES-256-GCM, 2 for HMAC-SHA256.
  */
 export type SealExplanation =
   | {
@@ -39,10 +39,6 @@ export type SealFailure =
   /** The key is known but the value does not authenticate: changed, cut, mixed, or renamed. */
   | 'tampered';
 
-const VERSIONS: Record<number, { protection: KeyPurpose; minBytes: number }> = {
-  1: { protection: 'encrypt', minBytes: 5 + 12 + 16 }, // header, IV, GCM tag
-  2: { protection: 'sign', minBytes: 5 + 32 }, // header, HMAC-SHA256
-};
 
 /** The key ids (8 hex digits) of `secrets` for one protection mode, in order. */
 export function keyIds(secrets: readonly string[], protection: KeyPurpose): string[] {
@@ -63,7 +59,7 @@ export function explainSeal(
   // A last character with unused bits set (a cut or a changed value) still names its key; the
   // sealer refuses the spelling, and the value reads as tampered below.
   const bytes = Buffer.from(sealed, 'base64url');
-  const version = VERSIONS[bytes[0]!];
+  const version = SEAL_VERSIONS[bytes[0]!];
   if (!version) return { ok: false, reason: 'unknown-version' };
   const { protection } = version;
   if (bytes.length < version.minBytes) return { ok: false, reason: 'too-short', protection };

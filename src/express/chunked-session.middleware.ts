@@ -17,6 +17,7 @@ export function chunkedSession(
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const engine = new SessionEngine(resolveOptions(options));
   return (req, res, next) => {
+    if (engine.options.isExcluded(req)) return next(); // `exclude`: no session here
     let loaded;
     try {
       loaded = loadForNodeResponse(engine, req, res, next);

@@ -6,12 +6,12 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { from, switchMap, type Observable } from 'rxjs';
+import { from, switchMap, tap, type Observable } from 'rxjs';
 import { isPromise } from '../core/maybe-async.js';
 import { loadForNodeResponse } from '../core/node-response.js';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
-import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
+import { answerServiceUnavailable, noteHandlerError, toHttpError } from './service-unavailable.js';
 
 /**
  * Loads the session if nothing has yet (the module's middleware usually has). Writing needs
@@ -27,19 +27,24 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage>();
-    if (this.engine.sessionOf(req) !== undefined) return next.handle();
+    if (this.engine.options.isExcluded(req)) return next.handle(); // `exclude`: no session here
     const res = http.getResponse<ServerResponse>();
+    const { logger } = this.engine.options;
+    // A handler's error is kept (not handled) so that it is logged should a failing commit replace it.
+    const handle = () =>
+      next.handle().pipe(tap({ error: (e: unknown) => noteHandlerError(res, e) }));
+    if (this.engine.sessionOf(req) !== undefined) return handle();
     let loaded;
     try {
       loaded = loadForNodeResponse(this.engine, req, res, (error) =>
-        answerServiceUnavailable(res, error),
+        answerServiceUnavailable(res, error, logger),
       );
     } catch (error) {
-      throw toHttpError(error);
+      throw toHttpError(error, logger);
     }
-    if (!isPromise(loaded)) return next.handle();
-    return from(loaded.catch((error: unknown) => Promise.reject(toHttpError(error)))).pipe(
-      switchMap(() => next.handle()),
+    if (!isPromise(loaded)) return handle();
+    return from(loaded.catch((error: unknown) => Promise.reject(toHttpError(error, logger)))).pipe(
+      switchMap(handle),
     );
   }
 }

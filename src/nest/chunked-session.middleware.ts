@@ -15,20 +15,22 @@ export class ChunkedSessionMiddleware implements NestMiddleware {
   constructor(@Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine) {}
 
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
+    if (this.engine.options.isExcluded(req)) return next(); // `exclude`: no session here
+    const { logger } = this.engine.options;
     let loaded;
     try {
       // Without a store to read, the session is loaded at once: no Promise to wait for.
       loaded = loadForNodeResponse(this.engine, req, res, (error) =>
-        answerServiceUnavailable(res, error),
+        answerServiceUnavailable(res, error, logger),
       );
     } catch (error) {
-      throw toHttpError(error);
+      throw toHttpError(error, logger);
     }
     if (!isPromise(loaded)) return next();
     return loaded.then(
       () => next(),
       (error: unknown) => {
-        throw toHttpError(error);
+        throw toHttpError(error, logger);
       },
     );
   }

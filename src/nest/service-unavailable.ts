@@ -1,6 +1,7 @@
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { SessionStoreUnavailableError } from '../errors/errors.js';
+import type { SessionLogger } from '../options/resolved-options.js';
 
 /**
  * What a client is told when a store fails. The error's own message names the store's error
@@ -13,18 +14,27 @@ const BODY = {
   code: 'ERR_SESSION_STORE_UNAVAILABLE',
 } as const;
 
-const logger = new Logger('ChunkedSession');
+/** Nest's Logger, context `ChunkedSession`: where these go when the options give no `logger`. */
+const nestLogger = new Logger('ChunkedSession');
 /**
  * Errors already logged. A request fails once (the engine marks its session `failed`, so later
  * commits write nothing); should one error still be mapped twice, it is logged once.
  */
 const logged = new WeakSet<SessionStoreUnavailableError>();
 
+/** An error with its stack, for the log. */
+function described(error: unknown): string {
+  return error instanceof Error
+    ? (error.stack ?? `${error.name}: ${error.message}`)
+    : String(error);
+}
+
 /**
  * The one place a store failure becomes HTTP 503 in Nest; other errors pass unchanged. The
- * failure's detail is logged here (Nest's Logger, context `ChunkedSession`), once per error.
+ * failure's detail is logged here (the module's logger: the `logger` option, else Nest's
+ * Logger with context `ChunkedSession`), once per error.
  */
-export function toHttpError(error: unknown): unknown {
+export function toHttpError(error: unknown, logger: SessionLogger = nestLogger): unknown {
   if (!(error instanceof SessionStoreUnavailableError)) return error;
   if (!logged.has(error)) {
     logged.add(error);
@@ -33,14 +43,33 @@ export function toHttpError(error: unknown): unknown {
   return new ServiceUnavailableException({ ...BODY }, { cause: error });
 }
 
+/**
+ * The error each response's handler threw, kept by the interceptor: the exception filter writes
+ * its response, and should the session's commit then fail, the 503 replaces that response and
+ * the error would vanish (an HttpException is not logged by Nest's filter).
+ */
+const handlerErrors = new WeakMap<ServerResponse, unknown>();
+
+export function noteHandlerError(res: ServerResponse, error: unknown): void {
+  handlerErrors.set(res, error);
+}
+
 /** Answers 503 directly, for a commit that fails while the response is being written. */
-export function answerServiceUnavailable(res: ServerResponse, error: unknown): void {
-  const http = toHttpError(error);
+export function answerServiceUnavailable(
+  res: ServerResponse,
+  error: unknown,
+  logger: SessionLogger = nestLogger,
+): void {
+  const http = toHttpError(error, logger);
   if (!(http instanceof ServiceUnavailableException)) {
     // Not a store failure: a bug (a shrinker's or the library's). Answer 500, and say why.
+    logger.error(`the session could not be written: ${described(error)}`);
+  }
+  if (handlerErrors.has(res)) {
     logger.error(
-      `the session could not be written: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      `the handler's error is replaced by the failure to write the session: ${described(handlerErrors.get(res))}`,
     );
+    handlerErrors.delete(res);
   }
   const body =
     http instanceof ServiceUnavailableException

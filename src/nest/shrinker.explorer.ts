@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { SessionEngine } from '../core/session-engine.js';
 import { SHRINKER_METADATA, type ShrinkerMetadata } from '../decorators/shrinker.decorator.js';
@@ -11,8 +11,6 @@ import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
  */
 @Injectable()
 export class ShrinkerExplorer implements OnModuleInit {
-  private readonly logger = new Logger('ChunkedSession');
-
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
@@ -35,7 +33,7 @@ export class ShrinkerExplorer implements OnModuleInit {
         );
         if (!marks) continue;
         if (!wrapper.isDependencyTreeStatic()) {
-          this.logger.warn(
+          this.engine.options.logger.warn(
             `@Shrinker on ${wrapper.name}.${name} is ignored: shrinkers must be on singleton providers`,
           );
           continue;

@@ -1,8 +1,19 @@
 import { ChunkedSessionOptionsError } from '../errors/errors.js';
+import { refuseUnknownKeys } from './nearest-option.js';
 import type { CookieOptions } from './options.types.js';
 import type { ResolvedCookieOptions } from './resolved-options.js';
 
 const SAME_SITE = ['lax', 'strict', 'none'];
+/** Every field of `CookieOptions` (the compiler checks that none is missing). */
+const COOKIE_KEYS = Object.keys({
+  path: true,
+  domain: true,
+  httpOnly: true,
+  secure: true,
+  sameSite: true,
+  partitioned: true,
+  maxAge: true,
+} satisfies Record<keyof Required<CookieOptions>, true>);
 
 /**
  * Merges `over` onto `base` option by option, applies the `__Host-`/`__Secure-` prefix rules
@@ -14,6 +25,15 @@ export function resolveCookieOptions(
   base: CookieOptions | undefined,
   over: CookieOptions | undefined,
 ): ResolvedCookieOptions {
+  if (over !== undefined && (typeof over !== 'object' || over === null || Array.isArray(over))) {
+    throw new ChunkedSessionOptionsError(
+      at,
+      `is ${JSON.stringify(over)}`,
+      "Pass an object such as `{ sameSite: 'strict' }`.",
+    );
+  }
+  if (base) refuseUnknownKeys(base, COOKIE_KEYS, 'cookie.');
+  if (over) refuseUnknownKeys(over, COOKIE_KEYS, `${at}.`);
   const given: CookieOptions = { ...stripUndefined(base), ...stripUndefined(over) };
   const host = cookieName.startsWith('__Host-');
   const securePrefix = host || cookieName.startsWith('__Secure-');

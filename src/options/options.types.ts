@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { CookieLimits } from '../limits/cookie-limits.js';
 import type { ShrinkEvent, ShrinkerRegistration } from '../shrinking/shrink-types.js';
 import type { SessionStore } from '../stores/session-store.js';
+import type { SessionLogger } from './resolved-options.js';
 
 /** Attributes for every cookie the library writes. */
 export interface CookieOptions {
@@ -64,6 +65,15 @@ export interface ChunkedSessionOptions {
   sessions?: SessionPartition[];
   shrinkers?: ShrinkerRegistration[];
   onShrink?: (event: ShrinkEvent) => void;
+  /** Milliseconds a shrinker may take before it is skipped (and logged); default 1000. */
+  shrinkerTimeout?: number;
+  /**
+   * Paths (Express / path-to-regexp 8 syntax: `'/health'`, `'/assets/{*rest}'`) where the
+   * session is neither loaded nor written: no cookie read, no store call, no Set-Cookie.
+   */
+  exclude?: string[];
+  /** Where warnings and errors go; default Nest's `Logger` in the module, `console` without. */
+  logger?: SessionLogger;
 }
 
 /** Implemented by a class given to `forRootAsync({ useClass })` or `useExisting`. */

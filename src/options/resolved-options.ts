@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Sealer } from '../codec/sealer.js';
+import type { RequestTarget } from './exclude-paths.js';
 import type { CookieLimits } from '../limits/cookie-limits.js';
 import type { ShrinkEvent, ShrinkerRegistration } from '../shrinking/shrink-types.js';
 import type { SessionStore } from '../stores/session-store.js';
@@ -42,8 +43,15 @@ export interface ResolvedOptions {
   saveUninitialized: boolean;
   compress: boolean;
   storeTimeout: number;
+  /** Milliseconds a shrinker may take before it is skipped and logged. */
+  shrinkerTimeout: number;
   limits: (req: IncomingMessage) => Partial<CookieLimits> | undefined;
   shrinkers: ShrinkerRegistration[];
   onShrink: ((event: ShrinkEvent) => void) | undefined;
+  /**
+   * Whether the request's path is one of the `exclude` paths, where the session is neither
+   * loaded nor written (compiled once; `false` at once when there are none).
+   */
+  isExcluded: (req: RequestTarget) => boolean;
   logger: SessionLogger;
 }

@@ -75,12 +75,32 @@ function docSeal(mode: Mode, secret: string, name: string, envelope: Buffer): st
     const signed = Buffer.concat([Buffer.from([2]), id, envelope]);
     return Buffer.concat([signed, docMac(key, name, signed)]).toString('base64url');
   }
-  const header = Buffer.concat([Buffer.from([1]), id]);
+  // Version 3: a sub-key from a random 8-byte salt (a writer may keep one for many seals).
+  const salt = randomBytes(8);
+  const header = Buffer.concat([Buffer.from([3]), id, salt]);
+  return docGcm(docSubKey(key, salt), header, name, envelope);
+}
+
+/** The sub-key of version 3: HKDF-SHA256 from the key, with the value's salt. */
+function docSubKey(key: Buffer, salt: Buffer): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', key, salt, Buffer.from('nestjs-chunked-session aes-256-gcm v3 sub-key'), 32),
+  );
+}
+
+/** `header ‖ IV ‖ ciphertext ‖ tag`, with `header ‖ name` as AAD. */
+function docGcm(key: Buffer, header: Buffer, name: string, envelope: Buffer): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.concat([header, Buffer.from(name, 'utf8')]));
   const body = Buffer.concat([cipher.update(envelope), cipher.final()]);
   return Buffer.concat([header, iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+/** Version 1, as written before sub-keys: still opened. */
+function docSealV1(secret: string, name: string, envelope: Buffer): string {
+  const { key, id } = docKey(secret, 'encrypt');
+  return docGcm(key, Buffer.concat([Buffer.from([1]), id]), name, envelope);
 }
 
 function docOpen(mode: Mode, secret: string, name: string, text: string): Buffer {
@@ -95,11 +115,21 @@ function docOpen(mode: Mode, secret: string, name: string, text: string): Buffer
     expect(bytes.subarray(bytes.length - 32)).toEqual(docMac(key, name, signed));
     return Buffer.from(signed.subarray(5));
   }
-  expect(bytes[0]).toBe(1);
-  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(5, 17));
-  decipher.setAAD(Buffer.concat([bytes.subarray(0, 5), Buffer.from(name, 'utf8')]));
+  expect([1, 3]).toContain(bytes[0]);
+  // Version 1: the key itself, header 5 bytes; version 3: the sub-key of the salt, header 13.
+  const headerLength = bytes[0] === 3 ? 13 : 5;
+  const gcmKey = bytes[0] === 3 ? docSubKey(key, bytes.subarray(5, 13)) : key;
+  const decipher = createDecipheriv(
+    'aes-256-gcm',
+    gcmKey,
+    bytes.subarray(headerLength, headerLength + 12),
+  );
+  decipher.setAAD(Buffer.concat([bytes.subarray(0, headerLength), Buffer.from(name, 'utf8')]));
   decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-  return Buffer.concat([decipher.update(bytes.subarray(17, bytes.length - 16)), decipher.final()]);
+  return Buffer.concat([
+    decipher.update(bytes.subarray(headerLength + 12, bytes.length - 16)),
+    decipher.final(),
+  ]);
 }
 
 /** The sealed text of the set `name` in `cookies`, checking the chunk rules of section 4. */
@@ -202,7 +232,9 @@ describe('docs/FORMAT.md', () => {
       `derives the key\n\`${encrypt.key.toString('hex')}\` with key id \`${encrypt.id.toString('hex')}\``,
     );
     const sealed = createSealer([secret], 'encrypt').seal('session', envelope);
-    expect(`1.${sealed}`.startsWith('1.AWP3HJ')).toBe(true);
+    expect(`1.${sealed}`.startsWith('1.A2P3HJ')).toBe(true);
+    expect(FORMAT).toContain('its\ncookies start with `1.A2P3HJ`');
+    expect(Buffer.from(sealed, 'base64url')[0]).toBe(3);
     expect(docOpen('encrypt', secret, 'session', sealed)).toEqual(envelope);
   });
 
@@ -268,7 +300,7 @@ describe('docs/FORMAT.md', () => {
           (await read(docSplit('session', docSeal(mode, SECRET, 'session', live), []))).json,
         ).toEqual({ a: 1 });
         // A spelling that is not canonical (same bytes, other unused low bits): empty.
-        const overhead = mode === 'encrypt' ? 33 : 37;
+        const overhead = mode === 'encrypt' ? 41 : 37;
         const json = ['{"a":12}', '{"a":123}'].find((j) => (overhead + 9 + j.length) % 3 !== 0)!;
         const odd = docEnvelope(0, now, now, Buffer.from(json));
         const text = docSeal(mode, SECRET, 'session', odd);
@@ -278,6 +310,19 @@ describe('docs/FORMAT.md', () => {
         expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(text, 'base64url'));
         expect((await read(docSplit('session', text, []))).json).toEqual(JSON.parse(json));
         expect((await read(docSplit('session', twin, []))).json).toEqual({});
+        if (mode === 'encrypt') {
+          // Version 1 (sealed before sub-keys) still opens; changed, it reads as empty.
+          const v1 = docSealV1(SECRET, 'session', envelope);
+          expect(Buffer.from(v1, 'base64url')[0]).toBe(1);
+          expect((await read(docSplit('session', v1, [300, 400]))).json).toEqual(bigData());
+          const v1Twin = v1.slice(0, 20) + (v1[20] === 'A' ? 'B' : 'A') + v1.slice(21);
+          expect((await read(docSplit('session', v1Twin, [300, 400]))).json).toEqual({});
+          // Version 1's layout under version 3's byte: empty.
+          const relabelled = Buffer.from(v1, 'base64url');
+          relabelled[0] = 3;
+          const text3 = relabelled.toString('base64url');
+          expect((await read(docSplit('session', text3, [300, 400]))).json).toEqual({});
+        }
         // An unknown flag bit: empty.
         const flagged = docEnvelope(4, now, now, Buffer.from('{"a":1}'));
         expect(

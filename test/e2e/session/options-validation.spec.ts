@@ -70,6 +70,16 @@ const cases: [string, unknown, string][] = [
     `${P} \`touchAfter\` is -1. Use a number of 0 or more.`,
   ],
   [
+    'an unknown option (idleTimout, a typo of idleTimeout)',
+    { secret: SECRET, idleTimout: 60 },
+    `${P} \`idleTimout\` is not an option. Did you mean \`idleTimeout\`?`,
+  ],
+  [
+    'an exclude path that path-to-regexp refuses',
+    { secret: SECRET, exclude: ['/files/:'] },
+    `${P} \`exclude[0]\` is not a path pattern (Missing parameter name at index 8: /files/:; visit https://git.new/pathToRegexpError for info). Use Express 5 path syntax: '/health', '/users/:id', '/assets/{*rest}'.`,
+  ],
+  [
     'two catch-all partitions',
     {
       secret: SECRET,

@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { base64urlLength, createSealer, type Sealer } from '../../../src/codec/sealer.js';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { deriveKey } from '../../../src/codec/keys.js';
+import {
+  base64urlLength,
+  createSealer,
+  SEAL_VERSIONS,
+  SUB_KEY_SEALS,
+  type Sealer,
+} from '../../../src/codec/sealer.js';
 
 const SECRET_A = 'unit-secret-A-0123456789abcdefghijklmnop';
 const SECRET_B = 'unit-secret-B-0123456789abcdefghijklmnop';
@@ -53,8 +61,8 @@ describe.each(MODES)('sealer (%s)', (mode) => {
     }
   });
 
-  it('has the documented overhead (version, key id, and IV+tag or MAC)', () => {
-    const overhead = mode === 'encrypt' ? 5 + 12 + 16 : 5 + 32;
+  it('has the documented overhead (version, key id, sub-key salt and IV+tag, or MAC)', () => {
+    const overhead = mode === 'encrypt' ? 5 + 8 + 12 + 16 : 5 + 32;
     expect(sealer.sealedLength(0)).toBe(base64urlLength(overhead));
     expect(sealer.sealedLength(300)).toBe(base64urlLength(overhead + 300));
   });
@@ -169,6 +177,107 @@ describe('encrypt mode', () => {
     const b = sealer.seal('session', plaintext);
     expect(a).not.toBe(b);
     expect(Buffer.from(a, 'base64url').includes('visible-marker')).toBe(false);
+  });
+});
+
+/** A version 1 value, as the library sealed before sub-keys (docs/FORMAT.md). */
+function sealV1(secret: string, cookieName: string, plaintext: Buffer): string {
+  const { id, key } = deriveKey(secret, 'encrypt');
+  const header = Buffer.concat([Buffer.from([1]), id]);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.concat([header, Buffer.from(cookieName, 'utf8')]));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([header, iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+/** The 8-byte sub-key salt of a version 3 value, as hex. */
+const saltOf = (sealed: string) => Buffer.from(sealed, 'base64url').toString('hex', 5, 13);
+
+describe('encrypt mode: version 3, sealed under a sub-key', () => {
+  const plaintext = Buffer.from('{"user":"ada"}');
+
+  it('writes version 3: version, key id, then the sub-key salt', () => {
+    const sealed = createSealer([SECRET_A], 'encrypt').seal('session', plaintext);
+    const bytes = Buffer.from(sealed, 'base64url');
+    expect(bytes[0]).toBe(3);
+    expect(bytes.subarray(1, 5)).toEqual(deriveKey(SECRET_A, 'encrypt').id);
+    expect(bytes.length).toBe(5 + 8 + 12 + plaintext.length + 16);
+  });
+
+  it('still opens version 1 values (sealed before sub-keys), with the secret that sealed them', () => {
+    const sealer = createSealer([SECRET_B, SECRET_A], 'encrypt');
+    const opened = sealer.open('session', sealV1(SECRET_A, 'session', plaintext));
+    expect(opened?.plaintext.equals(plaintext)).toBe(true);
+    expect(opened?.keyIndex).toBe(1);
+    expect(sealer.open('session', sealV1(SECRET_B, 'session', plaintext))?.keyIndex).toBe(0);
+    // Version 1 keeps its rules: the name is bound, and a foreign secret does not open.
+    expect(sealer.open('other', sealV1(SECRET_A, 'session', plaintext))).toBeUndefined();
+    expect(sealer.open('session', sealV1(SECRET_C, 'session', plaintext))).toBeUndefined();
+  });
+
+  it('refuses every flipped character of a version 1 value', () => {
+    const sealer = createSealer([SECRET_A], 'encrypt');
+    const sealed = sealV1(SECRET_A, 'session', plaintext);
+    for (let at = 0; at < sealed.length; at++) {
+      expect(sealer.open('session', flipAt(sealed, at))).toBeUndefined();
+    }
+  });
+
+  it('keeps one sub-key for SUB_KEY_SEALS seals, then draws a new salt; every value opens', () => {
+    expect(SUB_KEY_SEALS).toBe(2 ** 18);
+    const sealer = createSealer([SECRET_A], 'encrypt', 3);
+    const sealed = Array.from({ length: 7 }, () => sealer.seal('session', plaintext));
+    const salts = sealed.map(saltOf);
+    expect(new Set(salts.slice(0, 3)).size).toBe(1);
+    expect(new Set(salts.slice(3, 6)).size).toBe(1);
+    expect(new Set([salts[0], salts[3], salts[6]]).size).toBe(3);
+    const other = createSealer([SECRET_A], 'encrypt');
+    for (const value of sealed) {
+      expect(sealer.open('session', value)?.plaintext.equals(plaintext)).toBe(true);
+      expect(other.open('session', value)?.plaintext.equals(plaintext)).toBe(true);
+    }
+  });
+
+  it('gives two sealers (two processes) their own sub-keys; each opens the other', () => {
+    const a = createSealer([SECRET_A], 'encrypt');
+    const b = createSealer([SECRET_A], 'encrypt');
+    const fromA = a.seal('session', plaintext);
+    const fromB = b.seal('session', plaintext);
+    expect(saltOf(fromA)).not.toBe(saltOf(fromB));
+    expect(b.open('session', fromA)?.plaintext.equals(plaintext)).toBe(true);
+    expect(a.open('session', fromB)?.plaintext.equals(plaintext)).toBe(true);
+  });
+
+  it('refuses a value whose salt was replaced (another sub-key), and one too short for version 3', () => {
+    const sealer = createSealer([SECRET_A], 'encrypt');
+    const bytes = Buffer.from(sealer.seal('session', plaintext), 'base64url');
+    randomBytes(8).copy(bytes, 5);
+    expect(sealer.open('session', bytes.toString('base64url'))).toBeUndefined();
+    // 33 bytes: long enough for version 1, not for version 3's salt, IV and tag.
+    const short = Buffer.concat([bytes.subarray(0, 5), randomBytes(28)]);
+    expect(sealer.open('session', short.toString('base64url'))).toBeUndefined();
+  });
+});
+
+describe('SEAL_VERSIONS', () => {
+  it('names every version with its protection and smallest value, and which are written', () => {
+    expect(SEAL_VERSIONS).toEqual({
+      1: { protection: 'encrypt', minBytes: 33, written: false },
+      2: { protection: 'sign', minBytes: 37, written: true },
+      3: { protection: 'encrypt', minBytes: 41, written: true },
+    });
+    for (const mode of MODES) {
+      const sealed = Buffer.from(
+        createSealer([SECRET_A], mode).seal('s', Buffer.alloc(0)),
+        'base64url',
+      );
+      expect(SEAL_VERSIONS[sealed[0]!]).toEqual({
+        protection: mode,
+        minBytes: sealed.length,
+        written: true,
+      });
+    }
   });
 });
 

@@ -420,6 +420,108 @@ describe('resolveOptions: every bad option stops start-up, naming the option and
       'onShrink',
       `${P} \`onShrink\` is not a function. Pass \`(event: ShrinkEvent) => void\`.`,
     ],
+    [
+      'an unknown top-level option (a typo of idleTimeout)',
+      { secret: S, idleTimout: 60 },
+      'idleTimout',
+      `${P} \`idleTimout\` is not an option. Did you mean \`idleTimeout\`?`,
+    ],
+    [
+      'an unknown top-level option in another case (Secret)',
+      { secret: S, Secret: S },
+      'Secret',
+      `${P} \`Secret\` is not an option. Did you mean \`secret\`?`,
+    ],
+    [
+      'an unknown top-level option with two letters swapped (touhcAfter)',
+      { secret: S, touhcAfter: 60 },
+      'touhcAfter',
+      `${P} \`touhcAfter\` is not an option. Did you mean \`touchAfter\`?`,
+    ],
+    [
+      'an unknown top-level option left undefined (excludes)',
+      { secret: S, excludes: undefined },
+      'excludes',
+      `${P} \`excludes\` is not an option. Did you mean \`exclude\`?`,
+    ],
+    [
+      'an unknown cookie attribute (samesite)',
+      { secret: S, cookie: { samesite: 'strict' } },
+      'cookie.samesite',
+      `${P} \`cookie.samesite\` is not an option. Did you mean \`cookie.sameSite\`?`,
+    ],
+    [
+      'an unknown partition option (idelTimeout)',
+      { secret: S, sessions: [{ cookieName: 's', idelTimeout: 60 }] },
+      'sessions[0].idelTimeout',
+      `${P} \`sessions[0].idelTimeout\` is not an option. Did you mean \`sessions[0].idleTimeout\`?`,
+    ],
+    [
+      "an unknown attribute in a partition's cookie (maxage)",
+      {
+        secret: S,
+        sessions: [
+          { cookieName: 'a', fields: ['x'] },
+          { cookieName: 'b', cookie: { maxage: 60 } },
+        ],
+      },
+      'sessions[1].cookie.maxage',
+      `${P} \`sessions[1].cookie.maxage\` is not an option. Did you mean \`sessions[1].cookie.maxAge\`?`,
+    ],
+    [
+      "a partition's cookie that is not an object",
+      { secret: S, sessions: [{ cookieName: 'a', cookie: true }] },
+      'sessions[0].cookie',
+      `${P} \`sessions[0].cookie\` is true. Pass an object such as \`{ sameSite: 'strict' }\`.`,
+    ],
+    [
+      'a zero shrinkerTimeout',
+      { secret: S, shrinkerTimeout: 0 },
+      'shrinkerTimeout',
+      `${P} \`shrinkerTimeout\` is 0. Use a whole number of milliseconds above 0.`,
+    ],
+    [
+      'a fractional shrinkerTimeout',
+      { secret: S, shrinkerTimeout: 2.5 },
+      'shrinkerTimeout',
+      `${P} \`shrinkerTimeout\` is 2.5. Use a whole number of milliseconds above 0.`,
+    ],
+    [
+      'a zero maxResponseHeaderBytes limit',
+      { secret: S, limits: { maxResponseHeaderBytes: 0 } },
+      'limits.maxResponseHeaderBytes',
+      `${P} \`limits.maxResponseHeaderBytes\` is 0. Use a whole number above 0.`,
+    ],
+    [
+      'an exclude that is a string, not a list',
+      { secret: S, exclude: '/health' },
+      'exclude',
+      `${P} \`exclude\` is "/health". Pass a list of paths, e.g. \`['/health', '/assets/{*rest}']\`.`,
+    ],
+    [
+      'an exclude path without its leading slash',
+      { secret: S, exclude: ['/ok', 'health'] },
+      'exclude[1]',
+      `${P} \`exclude[1]\` is "health". Use a path that starts with '/', e.g. '/health' or '/assets/{*rest}'.`,
+    ],
+    [
+      'an exclude path in Express 4 syntax (a bare *)',
+      { secret: S, exclude: ['/assets/*'] },
+      'exclude[0]',
+      `${P} \`exclude[0]\` is not a path pattern (Missing parameter name at index 9: /assets/*; visit https://git.new/pathToRegexpError for info). Use Express 5 path syntax: '/health', '/users/:id', '/assets/{*rest}'.`,
+    ],
+    [
+      'a logger without error()',
+      { secret: S, logger: { warn: () => undefined } },
+      'logger',
+      `${P} \`logger\` needs the methods \`warn(message)\` and \`error(message)\`. Pass an object with both, e.g. Nest's \`new Logger('ChunkedSession')\`, pino or \`console\`.`,
+    ],
+    [
+      'a cookie option that is not an object',
+      { secret: S, cookie: 'secure' },
+      'cookie',
+      `${P} \`cookie\` is "secure". Pass an object such as \`{ sameSite: 'strict' }\`.`,
+    ],
   ];
 
   it.each(cases)('%s', (_, options, option, message) => {
@@ -428,6 +530,50 @@ describe('resolveOptions: every bad option stops start-up, naming the option and
     expect(error.name).toBe('ChunkedSessionOptionsError');
     expect(error.option).toBe(option);
     expect(error.message).toBe(message);
+  });
+});
+
+describe('resolveOptions: the options added in round 2', () => {
+  it('defaults shrinkerTimeout to 1000 ms and keeps a given one', () => {
+    expect(resolveOptions({ secret: S }, quiet).shrinkerTimeout).toBe(1000);
+    expect(resolveOptions({ secret: S, shrinkerTimeout: 250 }, quiet).shrinkerTimeout).toBe(250);
+  });
+
+  it('accepts maxResponseHeaderBytes among the limits', () => {
+    // `as`: CookieLimits gains the field on the `core` branch (the limit of a response's headers).
+    const limits = { maxResponseHeaderBytes: 16384 } as ChunkedSessionOptions['limits'];
+    const r = resolveOptions({ secret: S, limits }, quiet);
+    expect(r.limits({} as never)).toEqual({ maxResponseHeaderBytes: 16384 });
+  });
+
+  it('uses the given logger, bound to itself, before the fallback', () => {
+    const seen: string[] = [];
+    class Recorder {
+      prefix = 'rec';
+      warn(m: string) {
+        seen.push(`${this.prefix} warn ${m}`);
+      }
+      error(m: string) {
+        seen.push(`${this.prefix} error ${m}`);
+      }
+    }
+    const fallback: SessionLogger = {
+      warn: () => seen.push('fallback'),
+      error: () => seen.push('fallback'),
+    };
+    const r = resolveOptions({ secret: S, logger: new Recorder() }, fallback);
+    r.logger.warn('w');
+    r.logger.error('e');
+    expect(seen).toEqual(['rec warn w', 'rec error e']);
+    expect(resolveOptions({ secret: S }, fallback).logger).toBe(fallback);
+  });
+
+  it('excludes no request without exclude, and the compiled paths with it', () => {
+    expect(resolveOptions({ secret: S }, quiet).isExcluded({ url: '/health' })).toBe(false);
+    const r = resolveOptions({ secret: S, exclude: ['/health', '/assets/{*rest}'] }, quiet);
+    expect(r.isExcluded({ url: '/health' })).toBe(true);
+    expect(r.isExcluded({ url: '/assets/app.js' })).toBe(true);
+    expect(r.isExcluded({ url: '/cart' })).toBe(false);
   });
 });
 
