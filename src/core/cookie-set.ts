@@ -49,6 +49,8 @@ export interface SealedContent {
   /** The data as `JSON.stringify` gave it, or the record's id as a JSON string. */
   json: string;
   isStoreId: boolean;
+  /** The session is remembered ("keep me signed in"). */
+  remembered: boolean;
 }
 
 /** The size of the set for a plaintext of this many bytes; `undefined` when no split fits. */
@@ -81,6 +83,7 @@ export function sealCookieSet(
     content.json,
     content.isStoreId,
     compress,
+    content.remembered,
   );
   const sealed = sealer.seal(spec.cookieName, plaintext);
   const plan = planChunks(

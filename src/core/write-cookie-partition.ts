@@ -113,7 +113,13 @@ function sealData(
   const set = sealCookieSet(
     options.sealer,
     specOf(job),
-    { createdAt: job.state.createdAt, writtenAt: job.now, json, isStoreId: false },
+    {
+      createdAt: job.state.createdAt,
+      writtenAt: job.now,
+      json,
+      isStoreId: false,
+      remembered: job.remembered,
+    },
     options.compress,
   );
   const sealed = set && settle(job, present, set);
