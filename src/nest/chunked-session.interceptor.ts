@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { catchError, from, mergeMap, switchMap, type Observable } from 'rxjs';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
+import { isFastifyReply } from './fastify-platform.js';
 import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
 
 /**
@@ -24,6 +25,8 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage>();
     const res = http.getResponse<ServerResponse>();
+    // On Fastify the module's hooks load and write the session (src/nest/fastify-platform.ts).
+    if (isFastifyReply(res)) return next.handle();
     const commit = async () => {
       try {
         await this.engine.commit(req, res);
