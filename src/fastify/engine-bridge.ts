@@ -80,11 +80,27 @@ export function requestSessionOf(
   return view && engine.sessionOf(view);
 }
 
+const linesOf = (value: unknown): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+
+/**
+ * The Set-Cookie lines the response will carry. Fastify's `writeHead` lets the reply's own
+ * header win over one set on the Node response (a Nest middleware's `res.setHeader`): both
+ * are kept here, the Node response's first, each line once (Nest's `appendHeader` writes the
+ * same lines to both).
+ */
+function setCookiesOf(reply: FastifyReplyShape): string[] {
+  const own = linesOf(reply.getHeader('set-cookie'));
+  const raw = linesOf(reply.raw.getHeader('set-cookie'));
+  if (raw.length === 0) return own;
+  return [...new Set([...raw, ...own])];
+}
+
 /**
  * Commits the session (store writes first) and puts its Set-Cookie lines on the reply, after
  * the lines the reply already has: those of `reply.header('set-cookie', …)`, of
  * `@fastify/cookie`'s `reply.setCookie` (written by its own `onSend` hook, registered
- * earlier) and of a Node `setHeader` on `reply.raw` (`reply.getHeader` reads both). Earlier
+ * earlier) and of a Node `setHeader` on `reply.raw`. Earlier
  * lines of the session's own cookies are replaced, never repeated.
  */
 export function commitRequestSession(
@@ -98,7 +114,8 @@ export function commitRequestSession(
     get headersSent() {
       return reply.raw.headersSent;
     },
-    getHeader: (name: string) => reply.getHeader(name),
+    getHeader: (name: string) =>
+      name === 'set-cookie' ? setCookiesOf(reply) : reply.getHeader(name),
     setHeader: (name: string, value: unknown) => {
       // `reply.header('set-cookie', …)` appends to what is there: the merged list replaces it.
       reply.removeHeader(name);
