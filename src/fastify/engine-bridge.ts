@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionEngine } from '../core/session-engine.js';
 import type { RequestSession } from '../core/session-state.js';
 import type { FastifyReplyShape, FastifyRequestShape } from './fastify-shapes.js';
+import { cookiesAfterResponse } from './response-cookies.js';
 
 /**
  * Everything the Fastify platform knows about the engine, in one place.
@@ -96,6 +97,28 @@ function setCookiesOf(reply: FastifyReplyShape): string[] {
   return [...new Set([...raw, ...own])];
 }
 
+/** The cookies of the request, as it sent them (before `countResponseCookies` changed them). */
+const requestPairs = new WeakMap<RequestSession, RequestSession['cookies']['pairs']>();
+
+/**
+ * The application's own Set-Cookie lines count against the budget: the engine measures the
+ * site's other cookies from `session.cookies`, which becomes what the browser will hold once
+ * this response is applied (src/fastify/response-cookies.ts).
+ */
+function countResponseCookies(session: RequestSession, lines: string[]): void {
+  let original = requestPairs.get(session);
+  if (!original) {
+    original = session.cookies.pairs;
+    requestPairs.set(session, original);
+  }
+  const ours = new Set(session.setCookies);
+  session.cookies.pairs = cookiesAfterResponse(
+    { values: session.cookies.values, pairs: original },
+    lines.filter((line) => !ours.has(line)),
+    Date.now(),
+  );
+}
+
 /**
  * Commits the session (store writes first) and puts its Set-Cookie lines on the reply, after
  * the lines the reply already has: those of `reply.header('set-cookie', …)`, of
@@ -109,7 +132,9 @@ export function commitRequestSession(
   reply: FastifyReplyShape,
 ): Promise<void> {
   const view = views.get(request.raw);
-  if (!view) return Promise.resolve();
+  const session = view && engine.sessionOf(view);
+  if (!view || !session) return Promise.resolve();
+  countResponseCookies(session, setCookiesOf(reply));
   const headers = {
     get headersSent() {
       return reply.raw.headersSent;

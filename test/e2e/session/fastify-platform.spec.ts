@@ -18,10 +18,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { NestFactory } from '@nestjs/core';
 import Fastify from 'fastify';
 import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import {
+  browserLimits,
   ChunkedSessionModule,
   ChunkedSessionOptionsError,
   RedisStore,
@@ -31,7 +33,7 @@ import { chunkedSession } from '../../../src/fastify/index.js';
 import { TestBrowser } from '../../support/browser.js';
 import { describeWithServer } from '../../support/require-server.js';
 import { startFastifyApp } from '../fixtures/fastify-app.js';
-import { SECRET } from '../fixtures/secrets.js';
+import { CHROME_UA, SECRET } from '../fixtures/secrets.js';
 
 const SESSION_LINE = /^session=1\.[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax$/;
 const THEME_LINE = 'theme=dark; Path=/; SameSite=Lax';
@@ -122,6 +124,45 @@ describe('nestjs-chunked-session/fastify: the plain plugin', () => {
       }
     },
   );
+
+  it('counts the reply’s own Set-Cookie lines against the budget, with @fastify/cookie or not', async () => {
+    const limits = browserLimits(CHROME_UA); // 8000 bytes of Cookie header in all
+    const big = randomBytes(3000).toString('base64url'); // 4000 characters, incompressible
+    const running = await startFastifyApp(
+      { secret: SECRET },
+      (app) => app.register(fastifyCookie),
+      (app) => {
+        app.post('/big', async (request, reply) => {
+          const { app: appCookie, via } = request.body as { app: boolean; via: string };
+          request.session.big = big;
+          if (appCookie && via === 'header')
+            reply.header('set-cookie', `app=${'y'.repeat(3000)}; Path=/`);
+          if (appCookie && via === 'setCookie')
+            reply.setCookie('app', 'y'.repeat(3000), { path: '/' });
+          return { ok: true };
+        });
+      },
+    );
+    try {
+      // Alone, the session keeps its 4000 characters (about 5400 once sealed).
+      const alone = new TestBrowser(running.url, CHROME_UA);
+      await alone.post('/big', { app: false, via: 'none' });
+      expect((await alone.get('/session')).json.data.big).toBe(big);
+      for (const via of ['header', 'setCookie']) {
+        const browser = new TestBrowser(running.url, CHROME_UA);
+        const res = await browser.post('/big', { app: true, via });
+        expect(res.setCookies.filter((l) => l.startsWith('app='))).toHaveLength(1);
+        // Beside the application's 3000 bytes, it no longer fits: dropped, and the next
+        // request's Cookie header stays within Chrome's limit.
+        const header = await browser.cookieHeader();
+        expect(Buffer.byteLength(header)).toBeLessThanOrEqual(limits.maxTotalBytes);
+        expect((await browser.cookies()).get('app')).toBe('y'.repeat(3000));
+        expect((await browser.get('/session')).json.data.big).toBeUndefined();
+      }
+    } finally {
+      await running.close();
+    }
+  });
 
   it('keeps reply.header set-cookie lines without @fastify/cookie, and replaces none', async () => {
     const running = await startFastifyApp({ secret: SECRET }, undefined, (app) => {
