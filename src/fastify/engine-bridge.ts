@@ -1,75 +1,38 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { then, type MaybePromise } from '../core/maybe-async.js';
+import { headerLineBytes, type ResponseHead } from '../core/response-head.js';
 import type { SessionEngine } from '../core/session-engine.js';
 import type { RequestSession } from '../core/session-state.js';
 import type { FastifyReplyShape, FastifyRequestShape } from './fastify-shapes.js';
-import { cookiesAfterResponse } from './response-cookies.js';
 
 /**
- * Everything the Fastify platform knows about the engine, in one place.
- *
- * The engine keys a request's session by the object it is given, and reads `req.secure`
- * (Express's name) for `secure: 'auto'`. Fastify gets a view of its Node request (the view's
- * prototype) whose `secure` comes from `request.protocol`, which honours Fastify's
- * `trustProxy`, once the `FastifyRequest` is known (a Nest middleware, which runs first,
- * sees only the Node request); before that, from the socket.
+ * Everything the Fastify platform knows about the engine, in one place: load by the Node
+ * request (`request.raw`, which a Nest middleware sees too), commit in `onSend` with what the
+ * reply carries, and put the session's lines after the reply's own.
  */
-interface RequestView extends IncomingMessage {
-  fastifyRequest?: FastifyRequestShape;
-}
-
-const views = new WeakMap<IncomingMessage, RequestView>();
-
-function viewOf(raw: IncomingMessage): RequestView {
-  let view = views.get(raw);
-  if (!view) {
-    const created: RequestView = Object.create(raw, {
-      secure: {
-        get: () =>
-          created.fastifyRequest
-            ? created.fastifyRequest.protocol === 'https'
-            : Boolean((raw.socket as { encrypted?: boolean } | null)?.encrypted),
-      },
-    });
-    views.set(raw, created);
-    view = created;
-  }
-  return view;
-}
 
 /**
- * The engine holds a Node response's `writeHead`/`write`/`end` until it has committed. On
- * Fastify the commit happens in `onSend`, before Fastify calls `writeHead`: the engine is
- * given an object of its own to hold, which nothing ever writes to.
+ * Headers Node adds itself when Fastify writes the head after `onSend`, at most: `Date` (37
+ * bytes), `Connection: keep-alive` (24), `Keep-Alive: timeout=NNN` (25), and
+ * `Transfer-Encoding: chunked` or a `Content-Length` of up to ten digits (28; Fastify sets it
+ * after `onSend`). Node's lib/_http_outgoing.js, `_storeHeader`; Fastify's lib/reply.js, `onSendEnd`.
  */
-const notHeld = (): ServerResponse => ({}) as ServerResponse;
-const ignore = () => {};
+const ADDED_AFTER_ON_SEND_BYTES = 37 + 24 + 25 + 28;
 
-/**
- * Loads the session of a Node request (the session itself when no store is read, else a
- * Promise) and sets `req.session` / `req.sessionHandle` on it, for Nest middleware.
- */
+/** Loads the session of a Node request and sets `req.session` / `req.sessionHandle` on it. */
 export function loadRawSession(
   engine: SessionEngine,
   raw: IncomingMessage,
-): RequestSession | Promise<RequestSession> {
-  const expose = (session: RequestSession) => {
-    const r = raw as IncomingMessage & { session?: unknown; sessionHandle?: unknown };
-    r.session = session.data;
-    r.sessionHandle = session;
-    return session;
-  };
-  const loaded = engine.loadNow(viewOf(raw), notHeld(), ignore);
-  return loaded instanceof Promise ? loaded.then(expose) : expose(loaded);
+): MaybePromise<RequestSession> {
+  return engine.load(raw);
 }
 
 /** Loads (or finds, when a middleware loaded it) the session of a Fastify request. */
 export function loadRequestSession(
   engine: SessionEngine,
   request: FastifyRequestShape,
-): RequestSession | Promise<RequestSession> {
-  const view = viewOf(request.raw);
-  view.fastifyRequest = request;
-  return engine.sessionOf(view) ?? engine.loadNow(view, notHeld(), ignore);
+): MaybePromise<RequestSession> {
+  return engine.load(request.raw);
 }
 
 /** The request's session, once loaded. */
@@ -77,18 +40,18 @@ export function requestSessionOf(
   engine: SessionEngine,
   request: FastifyRequestShape,
 ): RequestSession | undefined {
-  const view = views.get(request.raw);
-  return view && engine.sessionOf(view);
+  return engine.sessionOf(request.raw);
 }
 
 const linesOf = (value: unknown): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
 
 /**
- * The Set-Cookie lines the response will carry. Fastify's `writeHead` lets the reply's own
- * header win over one set on the Node response (a Nest middleware's `res.setHeader`): both
- * are kept here, the Node response's first, each line once (Nest's `appendHeader` writes the
- * same lines to both).
+ * The application's Set-Cookie lines on the reply: `reply.header('set-cookie', …)`,
+ * `@fastify/cookie`'s `reply.setCookie` (written by its own `onSend` hook, when registered
+ * before this one) and a Node `setHeader` on `reply.raw` (a Nest middleware's). Fastify's
+ * `writeHead` would let the reply's own header win over the Node response's: both are kept,
+ * the Node response's first, each line once (Nest's `appendHeader` writes the same to both).
  */
 function setCookiesOf(reply: FastifyReplyShape): string[] {
   const own = linesOf(reply.getHeader('set-cookie'));
@@ -97,55 +60,43 @@ function setCookiesOf(reply: FastifyReplyShape): string[] {
   return [...new Set([...raw, ...own])];
 }
 
-/** The cookies of the request, as it sent them (before `countResponseCookies` changed them). */
-const requestPairs = new WeakMap<RequestSession, RequestSession['cookies']['pairs']>();
-
-/**
- * The application's own Set-Cookie lines count against the budget: the engine measures the
- * site's other cookies from `session.cookies`, which becomes what the browser will hold once
- * this response is applied (src/fastify/response-cookies.ts).
- */
-function countResponseCookies(session: RequestSession, lines: string[]): void {
-  let original = requestPairs.get(session);
-  if (!original) {
-    original = session.cookies.pairs;
-    requestPairs.set(session, original);
+/** What the reply carries in `onSend`: its status line and headers as they will go out. */
+function measureReply(
+  request: FastifyRequestShape,
+  reply: FastifyReplyShape,
+  setCookies: string[],
+): ResponseHead {
+  const status = reply.statusCode;
+  const reason = STATUS_CODES[status] ?? 'unknown';
+  // `HTTP/1.1 200 OK` CRLF, the header lines, and the empty line that ends the block.
+  let bytes = `HTTP/1.1 ${status} ${reason}\r\n`.length + 2 + ADDED_AFTER_ON_SEND_BYTES;
+  const headers = reply.getHeaders();
+  for (const name of Object.keys(headers)) {
+    if (name === 'set-cookie') continue;
+    for (const value of linesOf(headers[name])) bytes += headerLineBytes(name, value);
   }
-  const ours = new Set(session.setCookies);
-  session.cookies.pairs = cookiesAfterResponse(
-    { values: session.cookies.values, pairs: original },
-    lines.filter((line) => !ours.has(line)),
-    Date.now(),
-  );
+  for (const line of setCookies) bytes += headerLineBytes('set-cookie', line);
+  // `request.protocol` honours Fastify's `trustProxy` (X-Forwarded-Proto).
+  return { headerBytes: bytes, setCookies, secure: request.protocol === 'https' };
 }
 
 /**
- * Commits the session (store writes first) and puts its Set-Cookie lines on the reply, after
- * the lines the reply already has: those of `reply.header('set-cookie', …)`, of
- * `@fastify/cookie`'s `reply.setCookie` (written by its own `onSend` hook, registered
- * earlier) and of a Node `setHeader` on `reply.raw`. Earlier
- * lines of the session's own cookies are replaced, never repeated.
+ * Commits the session (store writes first: a Promise only then) and puts its Set-Cookie lines
+ * on the reply, after the application's own, which count against the budget and are never
+ * changed. Once per response: the error response of a failed commit writes nothing.
  */
 export function commitRequestSession(
   engine: SessionEngine,
   request: FastifyRequestShape,
   reply: FastifyReplyShape,
-): Promise<void> {
-  const view = views.get(request.raw);
-  const session = view && engine.sessionOf(view);
-  if (!view || !session) return Promise.resolve();
-  countResponseCookies(session, setCookiesOf(reply));
-  const headers = {
-    get headersSent() {
-      return reply.raw.headersSent;
-    },
-    getHeader: (name: string) =>
-      name === 'set-cookie' ? setCookiesOf(reply) : reply.getHeader(name),
-    setHeader: (name: string, value: unknown) => {
-      // `reply.header('set-cookie', …)` appends to what is there: the merged list replaces it.
-      reply.removeHeader(name);
-      reply.header(name, value);
-    },
-  };
-  return engine.commit(view, headers as unknown as ServerResponse);
+): MaybePromise<void> {
+  const session = engine.sessionOf(request.raw);
+  if (!session || session.committed) return undefined;
+  const theirs = setCookiesOf(reply);
+  return then(engine.commit(session, measureReply(request, reply, theirs)), (lines) => {
+    if (lines.length === 0) return;
+    // `reply.header('set-cookie', …)` appends to what is there: the whole list replaces it.
+    reply.removeHeader('set-cookie');
+    reply.header('set-cookie', [...theirs, ...lines]);
+  });
 }

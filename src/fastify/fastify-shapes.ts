@@ -21,7 +21,9 @@ export type HeaderValue = string | number | string[] | undefined;
 export interface FastifyReplyShape {
   readonly raw: ServerResponse;
   readonly sent: boolean;
+  readonly statusCode: number;
   getHeader(name: string): HeaderValue;
+  getHeaders(): Record<string, HeaderValue>;
   header(name: string, value: unknown): unknown;
   removeHeader(name: string): unknown;
 }

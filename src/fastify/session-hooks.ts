@@ -1,3 +1,4 @@
+import { isPromise, type MaybePromise } from '../core/maybe-async.js';
 import type { SessionEngine } from '../core/session-engine.js';
 import type { RequestSession } from '../core/session-state.js';
 import { commitRequestSession, loadRequestSession, requestSessionOf } from './engine-bridge.js';
@@ -40,14 +41,14 @@ export function addSessionHooks(
   };
 
   instance.addHook('onRequest', (request, _reply, done) => {
-    let loaded: RequestSession | Promise<RequestSession>;
+    let loaded: MaybePromise<RequestSession>;
     try {
       loaded = loadRequestSession(engine, request);
     } catch (error) {
       done(errors.toReplyError(error, request));
       return;
     }
-    if (!(loaded instanceof Promise)) {
+    if (!isPromise(loaded)) {
       expose(request, loaded);
       done();
       return;
@@ -63,7 +64,19 @@ export function addSessionHooks(
 
   instance.addHook('onSend', (request, reply, payload, done) => {
     sent.add(request);
-    commitRequestSession(engine, request, reply).then(
+    let committed: MaybePromise<void>;
+    try {
+      committed = commitRequestSession(engine, request, reply);
+    } catch (error) {
+      done(errors.toReplyError(error, request));
+      return;
+    }
+    // A cookie-only session commits at once: no Promise, no wait.
+    if (!isPromise(committed)) {
+      done(null, payload);
+      return;
+    }
+    committed.then(
       () => done(null, payload),
       (error: unknown) => done(errors.toReplyError(error, request)),
     );

@@ -1,6 +1,7 @@
 import { Logger, type MiddlewareConsumer } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
+import { isPromise, type MaybePromise } from '../core/maybe-async.js';
 import type { SessionEngine } from '../core/session-engine.js';
 import { loadRawSession } from '../fastify/engine-bridge.js';
 import type { FastifyInstanceShape } from '../fastify/fastify-shapes.js';
@@ -27,13 +28,13 @@ export function useFastifyHooks(
   const logger = new Logger('ChunkedSession');
   consumer
     .apply((req: IncomingMessage, _res: unknown, next: (error?: unknown) => void) => {
-      let loaded: unknown;
+      let loaded: MaybePromise<unknown>;
       try {
         loaded = loadRawSession(engine, req);
       } catch (error) {
         throw toHttpError(error);
       }
-      if (!(loaded instanceof Promise)) return next();
+      if (!isPromise(loaded)) return next();
       return loaded.then(
         () => next(),
         (error: unknown) => {

@@ -132,7 +132,7 @@ describe(`chunkedSession() in a plain ${PLATFORM === 'fastify' ? 'Fastify 5' : '
       };
       visit(resolve(SRC, entry));
       expect(seen.has(resolve(SRC, 'core/session-engine.ts'))).toBe(true);
-      expect(seen.has(resolve(SRC, 'core/commit-session.ts'))).toBe(true);
+      expect(seen.has(resolve(SRC, 'core/plan-commit.ts'))).toBe(true);
       expect(offenders).toEqual([]);
     },
   );

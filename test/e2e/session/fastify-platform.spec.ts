@@ -129,7 +129,8 @@ describe('nestjs-chunked-session/fastify: the plain plugin', () => {
     const limits = browserLimits(CHROME_UA); // 8000 bytes of Cookie header in all
     const big = randomBytes(3000).toString('base64url'); // 4000 characters, incompressible
     const running = await startFastifyApp(
-      { secret: SECRET },
+      // The request-side budget alone: one response may carry the whole cookie set.
+      { secret: SECRET, limits: { maxTotalBytes: 8000, maxResponseHeaderBytes: 32768 } },
       (app) => app.register(fastifyCookie),
       (app) => {
         app.post('/big', async (request, reply) => {
@@ -159,6 +160,37 @@ describe('nestjs-chunked-session/fastify: the plain plugin', () => {
         expect((await browser.cookies()).get('app')).toBe('y'.repeat(3000));
         expect((await browser.get('/session')).json.data.big).toBeUndefined();
       }
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('measures the response budget where the head goes out: the reply’s headers in onSend', async () => {
+    const limits = browserLimits(CHROME_UA);
+    expect(limits.maxResponseHeaderBytes).toBe(4096);
+    const field = randomBytes(1200).toString('base64url'); // 1600 characters, about 2200 sealed
+    const running = await startFastifyApp({ secret: SECRET }, undefined, (app) => {
+      app.post('/filled', async (request, reply) => {
+        const { filler } = request.body as { filler: number };
+        request.session.field = field;
+        if (filler > 0) reply.header('x-filler', 'z'.repeat(filler));
+        return { ok: true };
+      });
+    });
+    try {
+      const alone = new TestBrowser(running.url, CHROME_UA);
+      await alone.post('/filled', { filler: 0 });
+      expect((await alone.get('/session')).json.data.field).toBe(field);
+
+      const crowded = new TestBrowser(running.url, CHROME_UA);
+      const res = await crowded.post('/filled', { filler: 3000 });
+      expect(res.headers.get('x-filler')).toHaveLength(3000);
+      const sessionBytes = res.setCookies.reduce(
+        (n, l) => n + 'Set-Cookie: \r\n'.length + l.length,
+        0,
+      );
+      expect(3000 + sessionBytes).toBeLessThanOrEqual(limits.maxResponseHeaderBytes);
+      expect((await crowded.get('/session')).json.data.field).toBeUndefined();
     } finally {
       await running.close();
     }
