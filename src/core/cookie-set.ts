@@ -3,11 +3,20 @@
  * one the fit check asks for sizes. Everything else in the engine sees a partition's cookies only
  * through `CookieSetSize` and `CookieSet`, so the cookie format can change here alone.
  *
- * Today's format (docs/FORMAT.md): the envelope is sealed whole and the sealed text cut into
- * `name`, `name.1`, … `name.<n-1>`, the first value starting with the count. Every write sends
- * the whole set.
+ * Two formats (docs/FORMAT.md): the single value (sealed whole, cut into `name`, `name.1`, …,
+ * the first value starting with the count), written whole, while all of it fits this response;
+ * else a delta set (`d1.`, src/chunking/delta-set.ts), whose unchanged pieces the browser keeps,
+ * so a write sends only the first cookie and the pieces that changed.
  */
-import { planChunks, splitChunks, type ChunkCapacity } from '../chunking/chunks.js';
+import { planChunks, splitChunks } from '../chunking/chunks.js';
+import type { ChunkCapacity } from '../chunking/chunks.js';
+import type { ContentCutter } from '../chunking/content-cuts.js';
+import {
+  planDeltaSet,
+  sealDeltaSet,
+  type DeltaPlan,
+  type HeldPiece,
+} from '../chunking/delta-set.js';
 import { encodeEnvelope } from '../codec/envelope.js';
 import type { Sealer } from '../codec/sealer.js';
 
@@ -23,23 +32,43 @@ export interface CookieSetSpec {
   capacity: ChunkCapacity;
   /** The most cookies the set may use (what the site's other cookies leave). */
   maxCookies: number;
+  /** Cuts a delta set (keyed by the first secret). */
+  cutter: ContentCutter;
+  /** The delta set the request carried, opened with the first secret: its pieces can be kept. */
+  previous: readonly HeldPiece[] | undefined;
+  /** Names of the partition's cookies in the request. */
+  present: readonly string[];
 }
 
 /** What a set of cookies costs, without building it. */
 export interface CookieSetSize {
-  /** Cookies in the set, named `chunkName(cookieName, 0 … count - 1)`. */
+  /** Cookies in the set (the next request carries them). */
   count: number;
   /** Its `name=value` bytes, summed: what it adds to the next `Cookie` header, less the `; `. */
   pairBytes: number;
-  /** The cookies this response must set, and their `name=value` bytes (all of them, today). */
+  /** The cookies this response must set, and their `name=value` bytes. */
   sentCount: number;
   sentPairBytes: number;
+  /**
+   * Which of the request's cookies the set keeps or overwrites (by index: 0, or `<i>` of
+   * `name.<i>`): the single value, the first `count`; a delta set, its first cookie and slots.
+   */
+  occupies: (index: number) => boolean;
+  /** The single value only: a reader refuses the set while `name.<count>` is still there. */
+  blockedBy: number | undefined;
+  /**
+   * The single value offered before the delta set: taken only while it sends at most half of
+   * what the response may carry, so that the first write of a delta set (all of its pieces)
+   * still fits the response when the session outgrows it.
+   */
+  firstChoice?: boolean;
 }
 
 /** The set itself: every cookie the next request carries, and those this response sets. */
 export interface CookieSet {
   cookies: Chunk[];
   sent: Chunk[];
+  size: CookieSetSize;
 }
 
 /** What goes inside the seal: the partition's timestamps and its data (or its record's id). */
@@ -53,29 +82,135 @@ export interface SealedContent {
   remembered: boolean;
 }
 
-/** The size of the set for a plaintext of this many bytes; `undefined` when no split fits. */
-export function measureCookieSet(
+/** One way to write the set, best first: its size, and how to build it. */
+interface Option {
+  size: CookieSetSize;
+  build: () => CookieSet;
+}
+
+function singleOption(
   sealer: Sealer,
   spec: CookieSetSpec,
-  plaintextBytes: number,
-): CookieSetSize | undefined {
+  plaintext: Buffer | number,
+): Option | undefined {
+  const bytes = typeof plaintext === 'number' ? plaintext : plaintext.length;
   const plan = planChunks(
     spec.cookieName,
-    sealer.sealedLength(plaintextBytes),
+    sealer.sealedLength(bytes),
     spec.capacity,
     Math.max(spec.maxCookies, 0),
   );
   if (!plan) return undefined;
   const count = plan.valueLengths.length;
-  return { count, pairBytes: plan.pairBytes, sentCount: count, sentPairBytes: plan.pairBytes };
+  const size: CookieSetSize = {
+    count,
+    pairBytes: plan.pairBytes,
+    sentCount: count,
+    sentPairBytes: plan.pairBytes,
+    occupies: (index) => index < count,
+    blockedBy: count,
+  };
+  return {
+    size,
+    build: () => {
+      if (typeof plaintext === 'number') throw new Error('a measured size cannot be built');
+      const cookies = splitChunks(spec.cookieName, sealer.seal(spec.cookieName, plaintext), plan);
+      return { cookies, sent: cookies, size };
+    },
+  };
 }
 
-/** Seals `content` and cuts it into the set's cookies; `undefined` when no split fits. */
+function deltaOption(
+  sealer: Sealer,
+  spec: CookieSetSpec,
+  plaintext: Buffer,
+  defer: boolean,
+): Option | undefined {
+  const plan: DeltaPlan | undefined = planDeltaSet({
+    base: spec.cookieName,
+    envelope: plaintext,
+    previous: spec.previous,
+    present: spec.present,
+    cutter: spec.cutter,
+    sealer,
+    capacity: spec.capacity,
+    maxCookies: Math.max(spec.maxCookies, 0),
+    defer,
+  });
+  if (!plan) return undefined;
+  const slots = new Set<number>([0]);
+  for (const piece of plan.pieces) slots.add(piece.slot);
+  const name = spec.cookieName;
+  for (const d of plan.deferred) slots.add(Number(d.name.slice(name.length + 1)));
+  const sentPairBytes = plan.sets.reduce((sum, s) => sum + s.name.length + 1 + s.valueLength, 0);
+  const size: CookieSetSize = {
+    count: plan.cookies,
+    pairBytes: plan.pairBytes,
+    sentCount: plan.sets.length,
+    sentPairBytes,
+    occupies: (index) => slots.has(index),
+    blockedBy: undefined,
+  };
+  return {
+    size,
+    build: () => {
+      const sent = sealDeltaSet(plan, sealer);
+      const cookies: Chunk[] = [...sent];
+      for (const piece of plan.pieces) {
+        if (piece.kept !== undefined)
+          cookies.push({ name: `${name}.${piece.slot}`, value: piece.kept });
+      }
+      const previous = new Map((spec.previous ?? []).map((p) => [`${name}.${p.slot}`, p.value]));
+      for (const d of plan.deferred) cookies.push({ name: d.name, value: previous.get(d.name)! });
+      return { cookies, sent, size };
+    },
+  };
+}
+
+/**
+ * The ways to write `plaintext`, best first: the single value while it takes at most half of
+ * the response (`firstChoice`); else a delta set, its dropped pieces left for one more request,
+ * then deleted at once; else the single value whole.
+ */
+function options(sealer: Sealer, spec: CookieSetSpec, plaintext: Buffer): Option[] {
+  const out: Option[] = [];
+  const single = singleOption(sealer, spec, plaintext);
+  if (single) out.push({ ...single, size: { ...single.size, firstChoice: true } });
+  for (const defer of [true, false]) {
+    const delta = deltaOption(sealer, spec, plaintext, defer);
+    if (delta) out.push(delta);
+  }
+  // The single value last, without the half: a session that fits at all is written.
+  if (single) out.push(single);
+  return out;
+}
+
+/**
+ * The sizes the set could take for this plaintext, best first (empty when no split fits). With
+ * only its length, the single value's; with the plaintext itself, every format's.
+ */
+export function measureCookieSet(
+  sealer: Sealer,
+  spec: CookieSetSpec,
+  plaintext: number | Buffer,
+): CookieSetSize[] {
+  if (typeof plaintext === 'number') {
+    const single = singleOption(sealer, spec, plaintext);
+    return single ? [single.size] : [];
+  }
+  return options(sealer, spec, plaintext).map((o) => o.size);
+}
+
+/**
+ * Seals `content` into the first way of writing it that `accept` takes (by default the best);
+ * `undefined` when none fits.
+ */
 export function sealCookieSet(
   sealer: Sealer,
   spec: CookieSetSpec,
   content: SealedContent,
   compress: boolean,
+  accept: (size: CookieSetSize) => boolean = () => true,
 ): CookieSet | undefined {
   const plaintext = encodeEnvelope(
     content.createdAt,
@@ -85,16 +220,8 @@ export function sealCookieSet(
     compress,
     content.remembered,
   );
-  const sealed = sealer.seal(spec.cookieName, plaintext);
-  const plan = planChunks(
-    spec.cookieName,
-    sealed.length,
-    spec.capacity,
-    Math.max(spec.maxCookies, 0),
-  );
-  if (!plan) return undefined;
-  const cookies = splitChunks(spec.cookieName, sealed, plan);
-  return { cookies, sent: cookies };
+  const chosen = options(sealer, spec, plaintext).find((o) => accept(o.size));
+  return chosen?.build();
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from '../options/resolved-options.js';
 import type { Partition } from './partition.js';
+import { carriedSet } from './partition-plan.js';
 import { setOwn, type PartitionState, type RequestSession } from './session-state.js';
 
 /**
@@ -31,7 +32,12 @@ export function detectChanges(
   return session.partitions.map((state, i) => {
     const json = JSON.stringify(fields[i]);
     let decision = decide(options, session, state, json, now);
-    if (decision === 'keep' && state.valid && state.present.some((c) => c.index >= state.count)) {
+    const carried = carriedSet(state);
+    if (
+      decision === 'keep' &&
+      state.valid &&
+      state.present.some((c) => !carried.occupies(c.index))
+    ) {
       decision = 'tidy';
     }
     return { state, fields: fields[i]!, json, decision };

@@ -1,34 +1,59 @@
-import type { Sealer } from '../codec/sealer.js';
+import type { ResolvedOptions } from '../options/resolved-options.js';
 import type { Allowance } from './allowance.js';
-import { measureCookieSet, type CookieSet } from './cookie-set.js';
+import { measureCookieSet, type CookieSet, type CookieSetSize } from './cookie-set.js';
 import { leftovers, setLinesBytes, specOf, type PartitionJob } from './partition-plan.js';
 import type { PresentCookie } from './session-state.js';
 
 /**
  * How many bytes a set sealed from a plaintext of this size would be over what the partition
- * may use (0 or less: it fits). It asks the cookie format for the set's size, then counts what
- * the set leaves of the request's cookies: those deleted on this response cost header bytes,
- * those left for later responses stay in the next request's `Cookie` header.
+ * may use (0 or less: it fits). It asks the cookie format for the set's sizes (with the
+ * plaintext itself, every way of writing it; the best that fits counts), then counts what the
+ * set leaves of the request's cookies: those deleted on this response cost header bytes, those
+ * left for later responses stay in the next request's `Cookie` header.
  */
 export function overByFor(
-  sealer: Sealer,
+  options: Pick<ResolvedOptions, 'sealer' | 'cutter'>,
   job: PartitionJob,
   present: readonly PresentCookie[],
-): (plaintextBytes: number) => number {
-  const spec = specOf(job);
-  const { allowance } = job;
-  return (plaintextBytes) => {
-    const size = measureCookieSet(sealer, spec, plaintextBytes);
-    if (!size) return Math.max(1, sealer.sealedLength(plaintextBytes) - allowance.requestBytes);
-    const sent = setLinesBytes(size.sentCount, size.sentPairBytes, job.attributes);
-    const left = leftovers(present, size.count, job.deleting, allowance.responseBytes - sent);
-    const over = Math.max(
-      sent - allowance.responseBytes,
-      size.pairBytes + 2 * size.count + left.keptRequestBytes - allowance.requestBytes,
-    );
-    if (left.blocked || size.count + left.keptCount > allowance.cookies) return Math.max(over, 1);
-    return over;
+): (plaintextBytes: number, plaintext?: () => Buffer) => number {
+  const { sealer } = options;
+  const spec = specOf(job, options.cutter);
+  const over = (size: CookieSetSize) => overByOf(job, present, size);
+  return (plaintextBytes, plaintext) => {
+    const single = measureCookieSet(sealer, spec, plaintextBytes);
+    if (single.length === 0) {
+      return Math.max(1, sealer.sealedLength(plaintextBytes) - job.allowance.requestBytes);
+    }
+    const singleOver = over(single[0]!);
+    // Without the plaintext, or when the single value fits, or when its request side does not
+    // (a delta set is never smaller in the request), the single value decides.
+    if (!plaintext || singleOver <= 0) return singleOver;
+    const requestOver = single[0]!.pairBytes + 2 * single[0]!.count - job.allowance.requestBytes;
+    if (requestOver > 0) return singleOver;
+    let best = Infinity;
+    for (const size of measureCookieSet(sealer, spec, plaintext())) {
+      best = Math.min(best, over(size));
+      if (best <= 0) break;
+    }
+    return best === Infinity ? singleOver : best;
   };
+}
+
+/** Whether a set of this size fits the partition's allowance, and by how much it is over. */
+export function overByOf(
+  job: PartitionJob,
+  present: readonly PresentCookie[],
+  size: CookieSetSize,
+): number {
+  const { allowance } = job;
+  const sent = setLinesBytes(size.sentCount, size.sentPairBytes, job.attributes);
+  const left = leftovers(present, size, job.deleting, allowance.responseBytes - sent);
+  const over = Math.max(
+    sent - (size.firstChoice ? Math.floor(allowance.responseBytes / 2) : allowance.responseBytes),
+    size.pairBytes + 2 * size.count + left.keptRequestBytes - allowance.requestBytes,
+  );
+  if (left.blocked || size.count + left.keptCount > allowance.cookies) return Math.max(over, 1);
+  return over;
 }
 
 /** What a built set (or none) deletes and costs: the set's lines first, then leftovers. */
@@ -44,7 +69,13 @@ export function settle(
   for (const c of set?.sent ?? []) sentPairBytes += c.name.length + 1 + c.value.length;
   const sent = setLinesBytes(set ? set.sent.length : 0, sentPairBytes, job.attributes);
   const names: string[] = [];
-  const left = leftovers(present, count, job.deleting, job.allowance.responseBytes - sent, names);
+  const left = leftovers(
+    present,
+    set?.size,
+    job.deleting,
+    job.allowance.responseBytes - sent,
+    names,
+  );
   const cost: Allowance = {
     cookies: count + left.keptCount,
     requestBytes: pairBytes + 2 * count + left.keptRequestBytes,

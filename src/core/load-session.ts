@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { chunkIndex, joinChunks } from '../chunking/chunks.js';
+import { chunkIndex } from '../chunking/chunks.js';
+import { openCookieSet } from '../chunking/cookie-set.js';
 import { decodeEnvelope, type Envelope } from '../codec/envelope.js';
 import { browserLimits, resolveLimits } from '../limits/browser-limits.js';
 import type { ResolvedOptions } from '../options/resolved-options.js';
@@ -99,10 +100,18 @@ function readPartition(
   };
   if (present.length === 0) return { state, data: undefined };
 
-  const sealed = joinChunks(name, cookies.values, limits.maxCookies, limits.maxTotalBytes);
-  const opened = sealed === undefined ? undefined : options.sealer.open(name, sealed);
+  const opened = openCookieSet(
+    name,
+    cookies.values,
+    options.sealer,
+    limits.maxCookies,
+    limits.maxTotalBytes,
+  );
   const envelope = opened && decodeEnvelope(opened.plaintext);
   if (!envelope || !isLive(envelope, partition, now)) return { state, data: undefined };
+  // A delta set's pieces, kept when unchanged; not those opened with an older secret.
+  if (opened.keyIndex === 0) state.pieces = opened.pieces;
+  if (opened.pieces) state.slots = new Set([0, ...opened.pieces.map((p) => p.slot)]);
 
   if (envelope.storeId !== undefined) {
     const store = recordStore(partition);

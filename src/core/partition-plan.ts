@@ -2,7 +2,8 @@ import type { ChunkCapacity } from '../chunking/chunks.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import type { SessionStore } from '../stores/session-store.js';
 import type { Allowance } from './allowance.js';
-import type { CookieSet, CookieSetSpec } from './cookie-set.js';
+import type { ContentCutter } from '../chunking/content-cuts.js';
+import type { CookieSet, CookieSetSize, CookieSetSpec } from './cookie-set.js';
 import { SET_COOKIE_LINE_OVERHEAD } from './response-head.js';
 import type { PartitionState, PresentCookie } from './session-state.js';
 
@@ -64,11 +65,14 @@ export interface PartitionPlan {
 }
 
 /** The set's spec within an allowance. */
-export function specOf(job: PartitionJob): CookieSetSpec {
+export function specOf(job: PartitionJob, cutter: ContentCutter): CookieSetSpec {
   return {
     cookieName: job.state.partition.cookieName,
     capacity: job.capacity,
     maxCookies: job.allowance.cookies,
+    cutter,
+    previous: job.state.pieces,
+    present: job.state.present.map((c) => c.name),
   };
 }
 
@@ -90,7 +94,7 @@ export interface Leftovers {
 }
 
 /**
- * The request's cookies of this partition that a set of `count` cookies does not overwrite, and
+ * The request's cookies of this partition that a set does not keep or overwrite, and
  * which of them the response bytes left can delete: the lowest indexes first, so the cookie
  * right after the set goes first and every response deletes more. The rest wait for the next
  * responses (hundreds of junk chunks would otherwise make a header block no proxy takes).
@@ -98,7 +102,7 @@ export interface Leftovers {
  */
 export function leftovers(
   present: readonly PresentCookie[],
-  count: number,
+  set: Pick<CookieSetSize, 'occupies' | 'blockedBy'> | undefined,
   deleting: string,
   responseBytes: number,
   names?: string[],
@@ -108,7 +112,7 @@ export function leftovers(
   let keptRequestBytes = 0;
   let blocked = false;
   for (const cookie of present) {
-    if (cookie.index < count) continue;
+    if (set?.occupies(cookie.index)) continue;
     const line = SET_COOKIE_LINE_OVERHEAD + cookie.name.length + 1 + deleting.length;
     if (keptCount === 0 && deletedBytes + line <= responseBytes) {
       deletedBytes += line;
@@ -116,7 +120,7 @@ export function leftovers(
     } else {
       keptCount++;
       keptRequestBytes += cookie.bytes + 2;
-      if (cookie.index === count && count > 0) blocked = true;
+      if (set?.blockedBy !== undefined && cookie.index === set.blockedBy) blocked = true;
     }
   }
   return { deleted: names ?? [], deletedBytes, keptCount, keptRequestBytes, blocked };
@@ -132,4 +136,12 @@ export function sortedPresent(present: readonly PresentCookie[]): PresentCookie[
     out.push(cookie);
   }
   return out.sort((a, b) => a.index - b.index);
+}
+
+/** The cookies of the set the request carried, as `leftovers` takes them. */
+export function carriedSet(state: PartitionState): Pick<CookieSetSize, 'occupies' | 'blockedBy'> {
+  const { slots, count } = state;
+  return slots
+    ? { occupies: (index) => slots.has(index), blockedBy: undefined }
+    : { occupies: (index) => index < count, blockedBy: count };
 }

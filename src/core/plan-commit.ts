@@ -10,6 +10,7 @@ import { detectChanges, type Change, type Decision } from './detect-changes.js';
 import { isPromise, type MaybePromise } from './maybe-async.js';
 import { recordStore, type Partition } from './partition.js';
 import {
+  carriedSet,
   leftovers,
   sortedPresent,
   type PartitionJob,
@@ -138,8 +139,9 @@ function planPartition(
   const present = sortedPresent(state.present);
   if (decision === 'tidy') {
     // Unchanged: only the cookies past its set go (as many as this response has room for).
-    const left = leftovers(present, state.count, job.deleting, job.allowance.responseBytes, []);
-    const kept = state.present.filter((c) => c.index < state.count);
+    const carried = carriedSet(state);
+    const left = leftovers(present, carried, job.deleting, job.allowance.responseBytes, []);
+    const kept = state.present.filter((c) => carried.occupies(c.index));
     let keptBytes = 0;
     for (const c of kept) keptBytes += c.bytes + 2;
     return {

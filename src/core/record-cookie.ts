@@ -1,7 +1,7 @@
 import type { ResolvedOptions } from '../options/resolved-options.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { sealCookieSet } from './cookie-set.js';
-import { settle } from './fit-cookie-set.js';
+import { overByOf, settle } from './fit-cookie-set.js';
 import { specOf, type PartitionJob, type PartitionPlan } from './partition-plan.js';
 import type { PresentCookie } from './session-state.js';
 
@@ -22,7 +22,7 @@ export function planRecordCookie(
   const { store, id } = record;
   const set = sealCookieSet(
     options.sealer,
-    specOf(job),
+    specOf(job, options.cutter),
     {
       createdAt: state.createdAt,
       writtenAt: job.now,
@@ -31,6 +31,7 @@ export function planRecordCookie(
       remembered: job.remembered,
     },
     options.compress,
+    (size) => overByOf(job, present, size) <= 0,
   );
   const sealed = set && settle(job, present, set);
   if (sealed?.fits) {

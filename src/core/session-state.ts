@@ -1,3 +1,4 @@
+import type { HeldPiece } from '../chunking/delta-set.js';
 import type { CookieLimits } from '../limits/cookie-limits.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { nowSeconds } from './clock.js';
@@ -14,6 +15,8 @@ export interface PartitionState {
   readonly presentPairBytes: number;
   /** How many cookies the set it carried has (the others present are left over: junk, stale). */
   readonly count: number;
+  /** A delta set's cookies by index (0 and its pieces' slots), when it carried one that opened. */
+  slots?: ReadonlySet<number>;
   /** Whether a valid, unexpired session was read (and its store record found). */
   valid: boolean;
   /** JSON of the partition's fields as read, or as last written on this response. */
@@ -26,6 +29,8 @@ export interface PartitionState {
   reseal: boolean;
   /** Its cookies, as read or last written, carry the remembered mark. */
   remembered: boolean;
+  /** The pieces of the delta set the request carried, opened with the first secret (kept when unchanged). */
+  pieces?: readonly HeldPiece[];
 }
 
 /** One chunk cookie of a partition, as the request carried it. */

@@ -3,8 +3,9 @@ import type { ResolvedOptions } from '../options/resolved-options.js';
 import { shrinkPartition, type ShrinkResult } from '../shrinking/shrink-partition.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import { planChunks } from '../chunking/chunks.js';
+import { DELTA_PREFIX, planDeltaSet } from '../chunking/delta-set.js';
 import { chunkBytes, sealCookieSet } from './cookie-set.js';
-import { overByFor, settle } from './fit-cookie-set.js';
+import { overByFor, overByOf, settle } from './fit-cookie-set.js';
 import { then, type MaybePromise } from './maybe-async.js';
 import type { Partition } from './partition.js';
 import {
@@ -33,8 +34,16 @@ export function planCookiePartition(
   const { state, json, fields } = job;
   const partition = state.partition as CookiePartition;
   const present = sortedPresent(state.present);
-  const overBy = overByFor(options.sealer, job, present);
-  const fits = fitCheck(overBy, options.compress);
+  const overBy = overByFor(options, job, present);
+  const fits = fitCheck(overBy, options.compress, (candidate) =>
+    encodeEnvelope(
+      state.createdAt,
+      job.now,
+      candidate === fields ? json : JSON.stringify(candidate),
+      false,
+      false,
+    ),
+  );
 
   if (fits(Buffer.byteLength(json), fields)) {
     // Back from the overflow store: its record goes.
@@ -60,12 +69,13 @@ export function planCookiePartition(
       ),
   }) as MaybePromise<ShrinkResult>;
   return then(shrunk, (result) => {
-    const bytesBefore = unshrunkBytes(options, job);
+    const bytesBefore = (plan: PartitionPlan) =>
+      unshrunkBytes(options, job, plan.set?.cookies[0]?.value.startsWith(DELTA_PREFIX) ?? false);
     if (!result.fits && partition.overflow) {
       const plan = overflow(options, job, present, partition.overflow, newSessionId());
       // Nothing is removed, unless not even the id fitted (then the data is gone).
       const removedKeys = plan.set ? [] : Object.keys(fields);
-      return withEvent(session, job, plan, bytesBefore, { shrunkKeys: [], removedKeys });
+      return withEvent(session, job, plan, bytesBefore(plan), { shrunkKeys: [], removedKeys });
     }
     // Shrunk to nothing: an empty session keeps no cookies (as on the next commit), unless it is
     // the catch-all of a `saveUninitialized` session.
@@ -96,7 +106,7 @@ export function planCookiePartition(
       session,
       job,
       { ...plan, written: { from: fields, to: result.data } },
-      bytesBefore,
+      bytesBefore(plan),
       { shrunkKeys: result.shrunkKeys, removedKeys: result.removedKeys },
     );
   });
@@ -112,7 +122,7 @@ function sealData(
 ): PartitionPlan | undefined {
   const set = sealCookieSet(
     options.sealer,
-    specOf(job),
+    specOf(job, options.cutter),
     {
       createdAt: job.state.createdAt,
       writtenAt: job.now,
@@ -121,6 +131,7 @@ function sealData(
       remembered: job.remembered,
     },
     options.compress,
+    (size) => overByOf(job, present, size) <= 0,
   );
   const sealed = set && settle(job, present, set);
   if (!sealed?.fits) return undefined;
@@ -168,17 +179,32 @@ function withEvent(
   return { ...plan, event };
 }
 
-/** What the unshrunk data would have taken in cookies, name and value summed. */
-function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
+/**
+ * What the unshrunk data would have taken in cookies, name and value summed: as the single
+ * value, or, when that is how it is written, as a delta set (its pieces, names and manifest).
+ */
+function unshrunkBytes(options: ResolvedOptions, job: PartitionJob, asDelta: boolean): number {
   const name = job.state.partition.cookieName;
-  const sealedLength = options.sealer.sealedLength(
-    options.compress
-      ? encodeEnvelope(0, 0, job.json, false, true).length
-      : ENVELOPE_HEADER_BYTES + Buffer.byteLength(job.json),
-  );
+  const plaintext = options.compress
+    ? encodeEnvelope(0, 0, job.json, false, true)
+    : encodeEnvelope(job.state.createdAt, job.now, job.json, false, false);
+  const sealedLength = options.sealer.sealedLength(plaintext.length);
   const plan = planChunks(name, sealedLength, job.capacity);
-  if (!plan) return sealedLength + name.length;
-  return plan.pairBytes - plan.valueLengths.length;
+  const single = plan ? plan.pairBytes - plan.valueLengths.length : sealedLength + name.length;
+  const delta =
+    asDelta &&
+    planDeltaSet({
+      base: name,
+      envelope: plaintext,
+      previous: undefined,
+      present: [],
+      cutter: options.cutter,
+      sealer: options.sealer,
+      capacity: job.capacity,
+      maxCookies: 999,
+      defer: false,
+    });
+  return asDelta && delta ? Math.max(single, delta.pairBytes - delta.cookies) : single;
 }
 
 /**
@@ -188,13 +214,18 @@ function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
  * would cost a full deflate per step (hundreds of milliseconds for a large incompressible
  * session), so the last measured ratio predicts the deflated size, and only a candidate
  * predicted within 10 % of fitting is deflated for real. Every `true` is measured; a
- * misprediction can only make shrinking go one step further.
+ * misprediction can only make shrinking go one step further. Without `compress`, a candidate
+ * larger than one cookie is measured as the delta set it would be written as (`envelopeOf`).
  */
 function fitCheck(
-  overBy: (plaintextBytes: number) => number,
+  overBy: (plaintextBytes: number, plaintext?: () => Buffer) => number,
   compress: boolean,
+  envelopeOf: (candidate: Record<string, unknown>) => Buffer,
 ): (jsonBytes: number, candidate: Record<string, unknown>) => boolean {
-  if (!compress) return (jsonBytes) => overBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0;
+  if (!compress) {
+    return (jsonBytes, candidate) =>
+      overBy(ENVELOPE_HEADER_BYTES + jsonBytes, () => envelopeOf(candidate)) <= 0;
+  }
   let ratio: number | undefined;
   return (jsonBytes, candidate) => {
     if (overBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0) return true;

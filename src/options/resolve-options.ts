@@ -1,3 +1,4 @@
+import { ContentCutter } from '../chunking/content-cuts.js';
 import { createSealer } from '../codec/sealer.js';
 import { refuseUnknownKeys } from './nearest-option.js';
 import { fail } from './option-checks.js';
@@ -52,6 +53,7 @@ export function resolveOptions(
   checkPartitionSet(partitions);
   return {
     sealer: createSealer(o.secret, o.protection),
+    cutter: new ContentCutter(o.secret[0]!),
     partitions,
     saveUninitialized: o.saveUninitialized,
     compress: o.compress,

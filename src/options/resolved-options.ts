@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { ContentCutter } from '../chunking/content-cuts.js';
 import type { Sealer } from '../codec/sealer.js';
 import type { RequestTarget } from './exclude-paths.js';
 import type { CookieLimits } from '../limits/cookie-limits.js';
@@ -49,6 +50,8 @@ export interface ResolvedPartition {
 /** Options after defaults and validation: the only form the engine sees. */
 export interface ResolvedOptions {
   sealer: Sealer;
+  /** Cuts a delta cookie set; keyed by the first secret. */
+  cutter: ContentCutter;
   partitions: ResolvedPartition[];
   saveUninitialized: boolean;
   compress: boolean;

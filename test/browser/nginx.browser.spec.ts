@@ -8,8 +8,10 @@
  * Every step asserts: the status (200: no 502, no 400, the handler's change is answered); the
  * Cookie header the browser sent (what the application received, the browser's own cookies for
  * the site, within the budget); and that what the handler wrote is what the next request reads
- * (whole, or shrunk as the ShrinkEvent of that response says). With today's cookie format every
- * change re-sends the whole set, so the response budget caps the session near 3.7 KB.
+ * (whole, or shrunk as the ShrinkEvent of that response says). A session larger than one
+ * response's headers allow is written as a delta cookie set (docs/FORMAT.md section 5), which
+ * re-sends only the pieces that changed: a history of small entries fills the Cookie header past
+ * 7 000 bytes while each response stays well inside nginx's 4 KB.
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import express from 'express';
@@ -62,6 +64,7 @@ async function startApp(shrinkers: ShrinkerRegistration[]) {
   );
   app.get('/grow/:step', (req, res) => {
     const step = Number(req.params.step);
+    const bytes = Number(req.query.bytes ?? ITEM_BYTES);
     const session = req.session as Data;
     const record: StepRecord = {
       cookie: req.headers.cookie ?? '',
@@ -72,7 +75,7 @@ async function startApp(shrinkers: ShrinkerRegistration[]) {
     steps.set(step, record);
     session.history = [
       ...(session.history ?? []),
-      { step, note: `step ${step} `.repeat(60).slice(0, ITEM_BYTES) },
+      { step, note: `step ${step} `.repeat(60).slice(0, bytes) },
     ];
     session.steps = (session.steps ?? 0) + 1;
     record.written = structuredClone(session);
@@ -113,6 +116,62 @@ describeWithNginx('behind a stock nginx', () => {
       afterAll(async () => {
         await browser?.close();
       }, SLOW);
+
+      describe('a history of small entries, the oldest dropped when full (delta cookie set)', () => {
+        let app: Awaited<ReturnType<typeof startApp>>;
+        let nginx: RunningNginx;
+        beforeAll(async () => {
+          app = await startApp([dropOldest]);
+          nginx = await startNginx(app.url);
+          await browser.browser.clearCookies();
+        }, SLOW);
+        afterAll(async () => {
+          await nginx?.close();
+          await app?.close();
+        });
+
+        it(
+          'fills the Cookie header past 7 000 bytes with the default limits; each response re-sends only what changed',
+          async () => {
+            const page = await browser.browser.newPage();
+            const sentBytes: number[] = [];
+            let largest = 0;
+            try {
+              for (let step = 1; step <= 140; step++) {
+                const response = await page.goto(`${nginx.url}/grow/${step}?bytes=60`);
+                expect(response.status).toBe(200);
+                expect(await response.json()).toEqual({ step, items: expect.any(Number) });
+                const record = app.steps.get(step)!;
+                const cookie = response.requestHeaders.cookie ?? '';
+                expect(record.cookie).toBe(cookie);
+                expect(Buffer.byteLength(cookie)).toBeLessThanOrEqual(BUDGET);
+                largest = Math.max(largest, Buffer.byteLength(cookie));
+                if (step > 1) expectReadOf(record.read, app.steps.get(step - 1)!);
+                // The session's Set-Cookie lines, as they crossed nginx.
+                const lines = (response.headers['set-cookie'] ?? '').split('\n').filter(Boolean);
+                const bytes = lines.reduce(
+                  (sum, l) => sum + 'Set-Cookie: \r\n'.length + l.length,
+                  0,
+                );
+                if (Buffer.byteLength(cookie) > 6500) sentBytes.push(bytes);
+              }
+              expect(largest).toBeGreaterThanOrEqual(7000);
+              // Full, a step appends one entry and drops the oldest: a few pieces and the first
+              // cookie, not the whole 7 KB set.
+              expect(sentBytes.length).toBeGreaterThan(20);
+              const sorted = [...sentBytes].sort((a, b) => a - b);
+              expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(3000);
+              expect(await nginx.errorLog()).not.toMatch(/too big header|too large/i);
+              const read = await page.goto(`${nginx.url}/read`);
+              expect(read.status).toBe(200);
+              expectReadOf((await read.json<{ session: Data }>()).session, app.steps.get(140)!);
+            } finally {
+              await page.close();
+            }
+          },
+          SLOW,
+        );
+      });
 
       describe.each([
         ['with a shrinker', [dropOldest]],

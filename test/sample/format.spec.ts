@@ -3,7 +3,14 @@
  * nothing of the library's) open the cookies a real application writes, and write cookies it
  * reads; the page's worked example is checked byte for byte.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -14,6 +21,7 @@ import {
   ChunkedSessionModule,
   MemoryStore,
   Session,
+  SessionHandle,
   type ChunkedSessionOptions,
 } from '../../src/index.js';
 import { TestBrowser } from '../support/browser.js';
@@ -159,6 +167,88 @@ function docSplit(name: string, sealed: string, lengths: number[]): string {
     .join('; ');
 }
 
+/** Section 5.3–5.4: the envelope of the delta set `name`, checking every rule of the page. */
+function docOpenDelta(mode: Mode, cookies: Map<string, string>, name: string) {
+  const first = cookies.get(name)!;
+  expect(first.startsWith('d1.')).toBe(true);
+  const manifest = docOpen(mode, SECRET, name, first.slice(3));
+  expect(manifest[0]! & 0x80).toBe(0x80);
+  expect(manifest[0]! & 0x78).toBe(0);
+  const n = manifest[9]!;
+  expect(manifest.length).toBe(10 + 14 * n);
+  const pieces: Buffer[] = [];
+  const slots: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const slot = manifest.readUInt16BE(10 + 14 * j);
+    slots.push(slot);
+    const value = cookies.get(`${name}.${slot}`)!;
+    expect(typeof value).toBe('string');
+    const digest = createHash('sha256').update(Buffer.from(value, 'ascii')).digest();
+    expect(digest.subarray(0, 12)).toEqual(manifest.subarray(12 + 14 * j, 24 + 14 * j));
+    pieces.push(docOpen(mode, SECRET, `${name} piece`, value));
+  }
+  expect(new Set(slots).size).toBe(n);
+  const envelope = Buffer.concat([
+    Buffer.from([manifest[0]! & 0x07]),
+    manifest.subarray(1, 9),
+    ...pieces,
+  ]);
+  return { envelope, pieces, slots };
+}
+
+/** Section 5.1: the cut points of `body`, from the page alone. */
+function docCuts(secret: string, body: Buffer, max = 1536): number[] {
+  const table = Buffer.from(
+    hkdfSync(
+      'sha256',
+      Buffer.from(secret, 'utf8'),
+      Buffer.from('nestjs-chunked-session'),
+      Buffer.from('nestjs-chunked-session content cuts v1'),
+      1024,
+    ),
+  );
+  const G = (b: number) => table.readInt32BE(b * 4) >>> 0;
+  const min = 96;
+  const ends: number[] = [];
+  let s = 0;
+  while (s < body.length) {
+    let end = Math.min(body.length, s + max);
+    let h = 0;
+    for (let i = Math.max(s, s + min - 32); i < Math.min(body.length, s + max); i++) {
+      h = (2 * h + G(body[i]!)) % 2 ** 32;
+      if ((h & 0xff000000) === 0 && i + 1 - s >= min) {
+        end = i + 1;
+        break;
+      }
+    }
+    ends.push(end);
+    s = end;
+  }
+  return ends;
+}
+
+/** Section 5: a delta set written from the page: pieces at the given slots, then the manifest. */
+function docDeltaSet(mode: Mode, name: string, envelope: Buffer, slots: number[]): string {
+  const body = envelope.subarray(9);
+  const ends = docCuts(SECRET, body);
+  expect(ends.length).toBe(slots.length);
+  const manifest = Buffer.alloc(10 + 14 * ends.length);
+  manifest[0] = 0x80 | envelope[0]!;
+  envelope.copy(manifest, 1, 1, 9);
+  manifest[9] = ends.length;
+  const cookies: string[] = [];
+  ends.forEach((end, j) => {
+    const value = docSeal(mode, SECRET, `${name} piece`, body.subarray(j ? ends[j - 1] : 0, end));
+    manifest.writeUInt16BE(slots[j]!, 10 + 14 * j);
+    createHash('sha256')
+      .update(value)
+      .digest()
+      .copy(manifest, 12 + 14 * j, 0, 12);
+    cookies.push(`${name}.${slots[j]}=${value}`);
+  });
+  return [`${name}=d1.${docSeal(mode, SECRET, name, manifest)}`, ...cookies].join('; ');
+}
+
 // ---- An application that writes and reads sessions ---------------------------------------------
 
 @Controller()
@@ -172,6 +262,23 @@ class FormatController {
   write(@Session() session: Record<string, unknown>, @Body() body: Record<string, unknown>) {
     Object.assign(session, body);
     return { ok: true };
+  }
+
+  /** Writes the body into a remembered session ("keep me signed in"). */
+  @Post('write-remembered')
+  writeRemembered(
+    @Session() session: Record<string, unknown>,
+    @SessionHandle() handle: SessionHandle,
+    @Body() body: Record<string, unknown>,
+  ) {
+    Object.assign(session, body);
+    handle.remember();
+    return { ok: true };
+  }
+
+  @Get('remembered')
+  remembered(@Session() session: Record<string, unknown>, @SessionHandle() handle: SessionHandle) {
+    return { session, isRemembered: handle.isRemembered };
   }
 }
 
@@ -243,7 +350,12 @@ describe('docs/FORMAT.md', () => {
       let app: RunningApp;
       beforeAll(async () => {
         // Small cookies, so the session needs several chunks.
-        app = await startApp({ secret: SECRET, protection: mode, limits: { maxCookieBytes: 600 } });
+        app = await startApp({
+          secret: SECRET,
+          protection: mode,
+          // Small cookies, and room in the response for the whole single value.
+          limits: { maxCookieBytes: 600, maxResponseHeaderBytes: 16384 },
+        });
       });
       afterAll(() => app.close());
 
@@ -324,13 +436,193 @@ describe('docs/FORMAT.md', () => {
           expect((await read(docSplit('session', text3, [300, 400]))).json).toEqual({});
         }
         // An unknown flag bit: empty.
-        const flagged = docEnvelope(4, now, now, Buffer.from('{"a":1}'));
+        const flagged = docEnvelope(8, now, now, Buffer.from('{"a":1}'));
         expect(
           (await read(docSplit('session', docSeal(mode, SECRET, 'session', flagged), []))).json,
         ).toEqual({});
       });
     });
   }
+
+  for (const mode of ['encrypt', 'sign'] as const) {
+    describe(`section 5, the delta set, protection: '${mode}' (default limits)`, () => {
+      let app: RunningApp;
+      beforeAll(async () => {
+        app = await startApp({ secret: SECRET, protection: mode });
+      });
+      afterAll(() => app.close());
+      const history = (from: number, length = 70) => ({
+        history: Array.from({ length }, (_, i) => ({
+          id: `p${String(from + i).padStart(5, '0')}`,
+          title: `Product ${((from + i) * 7919) % 1000} — é`,
+        })),
+      });
+
+      it('a reader written from the page opens the delta set, cut where the page says; a write sends only new pieces', async () => {
+        const browser = new TestBrowser(app.url);
+        // Grown in two writes: one response (4 KB with nginx's default) carries at most that much
+        // of new pieces, so a first write as large as the whole set would not fit it.
+        expect((await browser.post('/write', history(0, 40))).status).toBe(201);
+        const first = await browser.post('/write', history(0));
+        expect(first.status).toBe(201);
+        const written = setCookies(first.setCookies);
+        expect(written.get('session')!.startsWith('d1.')).toBe(true);
+        const opened = docOpenDelta(mode, await browser.cookies(), 'session');
+        const envelope = docParseEnvelope(opened.envelope);
+        expect(envelope.flags).toBe(0);
+        expect(envelope.value).toEqual(history(0));
+        // The pieces are the body cut at the page's cut points.
+        const body = opened.envelope.subarray(9);
+        const ends = docCuts(SECRET, body);
+        expect(opened.pieces.map((p) => p.length)).toEqual(
+          ends.map((end, i) => end - (i ? ends[i - 1]! : 0)),
+        );
+        // One entry more at the end, one fewer at the front: the manifest and a few new pieces.
+        const before = await browser.cookies();
+        const second = await browser.post('/write', history(1));
+        const sent = setCookies(second.setCookies);
+        expect(sent.size).toBeLessThanOrEqual(5);
+        const after = await browser.cookies();
+        const again = docOpenDelta(mode, after, 'session');
+        expect(docParseEnvelope(again.envelope).value).toEqual(history(1));
+        for (const slot of again.slots) {
+          const name = `session.${slot}`;
+          if (!sent.has(name)) expect(after.get(name)).toBe(before.get(name));
+        }
+      });
+
+      it('the app reads a delta set written from the page, and refuses a mixed one', async () => {
+        const now = Math.floor(Date.now() / 1000);
+        const data = history(5);
+        const envelope = docEnvelope(0, now - 60, now - 30, Buffer.from(JSON.stringify(data)));
+        const n = docCuts(SECRET, envelope.subarray(9)).length;
+        const header = docDeltaSet(
+          mode,
+          'session',
+          envelope,
+          Array.from({ length: n }, (_, i) => 3 * i + 2),
+        );
+        const browser = new TestBrowser(app.url);
+        const good = await browser.get('/read', { cookieHeader: header });
+        expect(good.json).toEqual(data);
+        expect(good.setCookies).toEqual([]);
+        // A piece from another write in one slot: empty.
+        // Another write: its first entry differs, so its first piece does (in either mode).
+        const changed = {
+          history: [{ ...data.history[0]!, title: 'changed' }, ...data.history.slice(1)],
+        };
+        const otherEnvelope = docEnvelope(
+          0,
+          now - 60,
+          now - 20,
+          Buffer.from(JSON.stringify(changed)),
+        );
+        const other = docDeltaSet(
+          mode,
+          'session',
+          otherEnvelope,
+          Array.from(
+            { length: docCuts(SECRET, otherEnvelope.subarray(9)).length },
+            (_, i) => 3 * i + 2,
+          ),
+        );
+        const foreign = other.split('; ')[1]!;
+        const mixed = header
+          .split('; ')
+          .map((c) => (c.startsWith(foreign.split('=')[0]! + '=') ? foreign : c));
+        expect((await browser.get('/read', { cookieHeader: mixed.join('; ') })).json).toEqual({});
+        // The manifest under the single value's prefix, and a version the reader does not know.
+        const manifest = header.split('; ')[0]!.slice('session=d1.'.length);
+        for (const prefix of ['1.', 'd2.']) {
+          const changed = header.replace(`session=d1.${manifest}`, `session=${prefix}${manifest}`);
+          expect((await browser.get('/read', { cookieHeader: changed })).json).toEqual({});
+        }
+      });
+    });
+  }
+
+  describe('section 2, flag 0x04: a remembered session', () => {
+    let app: RunningApp;
+    const REMEMBER = { maxAge: 7200, idleTimeout: 3600 };
+    beforeAll(async () => {
+      app = await startApp({ secret: SECRET, idleTimeout: 600, remember: REMEMBER });
+    });
+    afterAll(() => app.close());
+    const read = (cookieHeader: string) =>
+      new TestBrowser(app.url).get('/remembered', { cookieHeader });
+
+    it('the app seals a remembered session with flag 0x04, and its cookies carry Max-Age', async () => {
+      const browser = new TestBrowser(app.url);
+      const written = await browser.post('/write-remembered', { user: 'ada' });
+      expect(written.setCookies).toHaveLength(1);
+      expect(written.setCookies[0]).toMatch(
+        /^session=[^;]+; Max-Age=7200; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/,
+      );
+      const cookies = setCookies(written.setCookies);
+      const envelope = docParseEnvelope(
+        docOpen('encrypt', SECRET, 'session', docJoin(cookies, 'session')),
+      );
+      expect(envelope.flags).toBe(4);
+      expect(envelope.value).toEqual({ user: 'ada' });
+    });
+
+    it('the app reads flag 0x04 from the page: the remembered idle window, not idleTimeout', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const body = Buffer.from('{"user":"ada"}');
+      const seal = (flags: number, writtenAgo: number) =>
+        docSplit(
+          'session',
+          docSeal(
+            'encrypt',
+            SECRET,
+            'session',
+            docEnvelope(flags, now - 4000, now - writtenAgo, body),
+          ),
+          [],
+        );
+      // Idle 3000 s: past idleTimeout (600), within remember.idleTimeout (3600).
+      expect((await read(seal(4, 3000))).json).toEqual({
+        session: { user: 'ada' },
+        isRemembered: true,
+      });
+      expect((await read(seal(0, 3000))).json).toEqual({ session: {}, isRemembered: false });
+      expect((await read(seal(4, 3700))).json).toEqual({ session: {}, isRemembered: false });
+      // Written recently without the flag (as every cookie before 0x04 existed): plain.
+      expect((await read(seal(0, 30))).json).toEqual({
+        session: { user: 'ada' },
+        isRemembered: false,
+      });
+    });
+
+    it('a delta set carries the flag in its manifest (0x80 | 0x04)', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const data = {
+        history: Array.from({ length: 70 }, (_, i) => ({
+          id: `p${String(i).padStart(5, '0')}`,
+          title: `Product ${(i * 7919) % 1000} — é`,
+        })),
+      };
+      const envelope = docEnvelope(4, now - 4000, now - 3000, Buffer.from(JSON.stringify(data)));
+      const n = docCuts(SECRET, envelope.subarray(9)).length;
+      expect(n).toBeGreaterThan(1);
+      const header = docDeltaSet(
+        'encrypt',
+        'session',
+        envelope,
+        Array.from({ length: n }, (_, i) => i + 1),
+      );
+      const res = await read(header);
+      expect(res.json).toEqual({ session: data, isRemembered: true });
+      // Idle past touchAfter: re-written, still a delta set, its manifest still flagged.
+      const jar = new Map(header.split('; ').map((c) => c.split('=', 2) as [string, string]));
+      for (const [name, value] of setCookies(res.setCookies)) jar.set(name, value);
+      expect(jar.get('session')!.startsWith('d1.')).toBe(true);
+      const rewritten = docParseEnvelope(docOpenDelta('encrypt', jar, 'session').envelope);
+      expect(rewritten.flags).toBe(4);
+      expect(rewritten.value).toEqual(data);
+      expect(rewritten.writtenAt).toBeGreaterThanOrEqual(now);
+    });
+  });
 
   describe('store partitions and compression', () => {
     let app: RunningApp;
