@@ -25,7 +25,9 @@ const KIND_MANIFEST = 0x80;
 /** The envelope flags the manifest carries (deflated body, store id, remembered session). */
 const ENVELOPE_FLAGS = 0x07;
 const ENVELOPE_HEADER_BYTES = 9;
-const MAX_PIECES = 255;
+/** Pieces a set aims at, and the most it may have (each costs a deletion line of ~95 bytes). */
+const PIECES_TARGET = 24;
+const PIECES_MAX = 36;
 
 /** Default piece lengths (bytes of the serialized session): see docs/FORMAT.md, "Piece sizes". */
 export const DEFAULT_CUT_SIZES: CutSizes = { min: 96, bits: 8, max: 1536 };
@@ -201,10 +203,16 @@ export function planDeltaSet(input: DeltaPlanInput): DeltaPlan | undefined {
   if (body.length === 0) return undefined;
   const maxPiece = largestPlaintext(sealer, roomOf(`${base}.999`, capacity));
   if (maxPiece < 1) return undefined;
-  const max = Math.min(sizes.max, maxPiece);
-  const ends = input.cutter.cuts(body, { min: Math.min(sizes.min, max), bits: sizes.bits, max });
+  // A large body is cut into proportionally larger pieces (the sizes doubled as often as needed),
+  // so that a set stays within PIECES_TARGET pieces: a response of 4 KB can still delete a whole
+  // set at once when a later request's limits leave it no room.
+  let k = 0;
+  while (body.length > PIECES_TARGET * ((sizes.min + 2 ** sizes.bits) << k) && k < 8) k++;
+  const max = Math.min(sizes.max << k, maxPiece);
+  const min = Math.min(sizes.min << k, max);
+  const ends = input.cutter.cuts(body, { min, bits: Math.min(sizes.bits + k, 31), max });
   const count = ends.length;
-  if (count > MAX_PIECES || count + 1 > input.maxCookies || count + 1 > MAX_CHUNKS)
+  if (count > PIECES_MAX || count + 1 > input.maxCookies || count + 1 > MAX_CHUNKS)
     return undefined;
   const firstValueLength =
     DELTA_PREFIX.length + sealer.sealedLength(MANIFEST_HEADER_BYTES + count * ENTRY_BYTES);
