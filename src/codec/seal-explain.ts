@@ -39,7 +39,6 @@ export type SealFailure =
   /** The key is known but the value does not authenticate: changed, cut, mixed, or renamed. */
   | 'tampered';
 
-
 /** The key ids (8 hex digits) of `secrets` for one protection mode, in order. */
 export function keyIds(secrets: readonly string[], protection: KeyPurpose): string[] {
   return secrets.map((secret) => deriveKey(secret, protection).id.toString('hex'));

@@ -540,8 +540,7 @@ describe('resolveOptions: the options added in round 2', () => {
   });
 
   it('accepts maxResponseHeaderBytes among the limits', () => {
-    // `as`: CookieLimits gains the field on the `core` branch (the limit of a response's headers).
-    const limits = { maxResponseHeaderBytes: 16384 } as ChunkedSessionOptions['limits'];
+    const limits = { maxResponseHeaderBytes: 16384 };
     const r = resolveOptions({ secret: S, limits }, quiet);
     expect(r.limits({} as never)).toEqual({ maxResponseHeaderBytes: 16384 });
   });
