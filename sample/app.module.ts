@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ChunkedSessionModule, type SessionStore } from './library.js';
+import { ChunkedSessionModule, type ChunkedSessionOptions, type SessionStore } from './library.js';
 import { SAMPLE_CONFIG, type SampleConfig } from './sample.config.js';
 import { ShopController } from './shop.controller.js';
 import { ShopShrinkers } from './shop.shrinkers.js';
@@ -13,6 +13,8 @@ export interface AppModuleOptions {
   /** Names the store on the page ("FileStore in /tmp/…"). */
   storeLabel: string;
   shrinkLog: ShrinkLog;
+  /** The session's limits (default: the browser's, behind stock proxies). */
+  limits?: ChunkedSessionOptions['limits'];
 }
 
 /** The shop: one controller, its shrink policies, and the session module configured for it. */
@@ -42,6 +44,7 @@ export class AppModule {
             { cookieName: 'prefs', fields: ['prefs'] },
             { cookieName: 'shop', fields: 'auto' },
           ],
+          limits: options.limits,
           onShrink: (event) => options.shrinkLog.record(event),
         }),
       ],

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
+import { AppModule, type AppModuleOptions } from './app.module.js';
 import { HtmlErrorFilter } from './html-error.filter.js';
 import { FileStore, RedisStore, type SessionStore } from './library.js';
 import { ShrinkLog } from './shrink-log.js';
@@ -23,6 +23,8 @@ export interface SampleOptions {
   platform?: 'express' | 'fastify';
   /** Nest's log levels. Default: warnings and errors (the library warns on every shrink). */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
+  /** The session's limits (default: the browser's, behind stock proxies). */
+  limits?: AppModuleOptions['limits'];
 }
 
 export interface RunningSample {
@@ -43,7 +45,13 @@ export async function startSample(options: SampleOptions = {}): Promise<RunningS
   const shrinkLog = new ShrinkLog();
   const secret = options.secret ?? randomBytes(32).toString('base64url');
   const platform = options.platform ?? 'express';
-  const module = AppModule.forRoot({ secret, store, storeLabel, shrinkLog });
+  const module = AppModule.forRoot({
+    secret,
+    store,
+    storeLabel,
+    shrinkLog,
+    limits: options.limits,
+  });
   const nestOptions = { logger: options.logger ?? ['error', 'warn'] } as const;
   let app: INestApplication;
   try {

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.js';
 
-/** The library's defaults for the same options (ChunkedSessionOptions, API.md §1). */
+/** The library's defaults for the same options (ChunkedSessionOptions, the README's "Options"). */
 export const DEFAULT_IDLE_TIMEOUT = 86400;
 export const DEFAULT_ABSOLUTE_TIMEOUT = 2592000;
 /** What nginx and Apache accept in one header line by default (src/limits/browser-table.ts). */

@@ -39,11 +39,13 @@ export interface BrowserTableEntry {
  * The response side: the header block one response may carry through the proxies in front.
  * nginx (ngx_http_proxy_module, proxy_buffer_size "4k|8k", one memory page: 4096 on x86-64)
  * keeps the upstream's whole status line and headers in that buffer and answers 502 "upstream
- * sent too big header" over it [doc][meas: 3,498 bytes of Set-Cookie passed, the next step 502].
- * The others are larger, so this one binds: Apache httpd mod_proxy reads upstream headers up to
- * LimitRequestFieldSize (8190) per line [doc]; AWS Application Load Balancer 32 KB of response
+ * sent too big header" over it [doc][meas: Debian's nginx 1.22 passed a 4,096-byte header block
+ * from Node, status line and final CRLF included, and answered 502 to 4,097].
+ * The others found are larger, so this one binds: AWS Application Load Balancer 32 KB of response
  * headers [doc]; Cloudflare 32 KB in all, 16 KB per header [doc]; Fastly 69 KB and 96 header
- * fields [doc]; AWS CloudFront 20,480 bytes for an origin response's headers [doc].
+ * fields [doc]; AWS CloudFront 20,480 bytes for an origin response with its headers [doc].
+ * Apache httpd documents LimitRequestFieldSize (8190 per request header line) [doc]; what its
+ * mod_proxy takes of a backend's response headers was not verified.
  */
 export const PROXY_RESPONSE_HEADER_BYTES = 4096;
 

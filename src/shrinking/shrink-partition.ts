@@ -1,5 +1,5 @@
 /**
- * The shrink engine (API.md section 3): makes a partition's data small enough for its cookies.
+ * The shrink engine (the README's "Shrinkers"): makes a partition's data small enough for its cookies.
  * Pure and framework-free: it knows the data, the shrinkers and a `fits` predicate, nothing else.
  *
  * Phases, with `fits` checked first, then after every step that changed the data, stopping as soon

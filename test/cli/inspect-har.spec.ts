@@ -99,7 +99,15 @@ function scenario(): void {
     cli = buildCli();
     work = mkdtempSync(join(tmpdir(), 'chunked-session-inspect-'));
     sessionDir = join(work, 'sessions');
-    sample = await startSample({ port: 0, secret: OLD_SECRET, sessionDir, logger: false });
+    // The shop's cookies grow over several chunks, written in one response each: no proxy's
+    // response buffer in front here (the response budget has its own tests).
+    sample = await startSample({
+      port: 0,
+      secret: OLD_SECRET,
+      sessionDir,
+      logger: false,
+      limits: { maxResponseHeaderBytes: 32768 },
+    });
 
     grown = await recordHar(async (page) => {
       await shop(

@@ -73,8 +73,10 @@ const valueOf = (header: string, name: string) =>
 beforeAll(async () => {
   cli = buildCli();
   work = mkdtempSync(join(tmpdir(), 'chunked-session-inspect-'));
-  app = await startExpressApp({ secret: SECRET });
-  signed = await startExpressApp({ secret: SECRET, protection: 'sign' });
+  // Sessions of several chunks, each written in one response (no proxy in front here).
+  const limits = { maxResponseHeaderBytes: 32768 };
+  app = await startExpressApp({ secret: SECRET, limits });
+  signed = await startExpressApp({ secret: SECRET, protection: 'sign', limits });
   twoChunks = await headerFrom(app, { user: 'alice' }, 5000);
   oneChunk = await headerFrom(app, { user: 'bob' });
   signedHeader = await headerFrom(signed, { user: 'carol' });
