@@ -46,6 +46,8 @@ export class AppModule {
           ],
           limits: options.limits,
           onShrink: (event) => options.shrinkLog.record(event),
+          // "Keep me signed in": a week in the browser, signed out after three idle days.
+          remember: { maxAge: 7 * 86400, idleTimeout: 3 * 86400 },
         }),
       ],
       controllers: [ShopController],

@@ -13,6 +13,8 @@ export interface PartitionInfo {
 
 export interface PageModel {
   session: ShopSession;
+  /** Signed in with "Keep me signed in" (`handle.isRemembered`). */
+  remembered: boolean;
   report: CookieReport;
   shrink: ShrinkRecord | undefined;
   partitions: readonly PartitionInfo[];
@@ -72,8 +74,9 @@ export function renderPage(model: PageModel): string {
       </header>
       <main>
         <section>
-          ${accountCard(session)} ${actionsCard()} ${cartCard(session.cart ?? [], prefs)}
-          ${historyCard(session, prefs)} ${catalogCard(prefs)} ${prefsCard(prefs)}
+          ${accountCard(session, model.remembered)} ${actionsCard()}
+          ${cartCard(session.cart ?? [], prefs)} ${historyCard(session, prefs)}
+          ${catalogCard(prefs)} ${prefsCard(prefs)}
         </section>
         <section>
           ${cookiesCard(model.report)} ${shrinkCard(model.shrink)}
@@ -154,13 +157,20 @@ function post(action: string, label: string, quiet = false, fields: Html | strin
   return html`<form method="post" action="${action}">${fields}<button${new Html(quiet ? ' class="quiet"' : '')} type="submit">${label}</button></form>`;
 }
 
-function accountCard(session: ShopSession): Html {
+function accountCard(session: ShopSession, remembered: boolean): Html {
   if (session.user) {
     return html`<div class="card" id="account">
       <h2>
         Signed in as <span data-test="user">${session.user.name}</span>
         <span class="count">· roles: ${(session.roles ?? []).join(', ')}</span>
       </h2>
+      <p data-test="remembered">
+        ${
+          remembered
+            ? 'Kept signed in: the cookies carry Max-Age and outlive a browser restart.'
+            : 'Signed in until the browser closes.'
+        }
+      </p>
       <a href="/account">Your account</a> (a guarded page) &nbsp;
       ${post('/logout', 'Log out', true)}
       <p class="hint">
@@ -173,6 +183,9 @@ function accountCard(session: ShopSession): Html {
     <h2 data-test="user-none">Not signed in</h2>
     <form method="post" action="/login">
       <input name="name" placeholder="any name, e.g. alice" required maxlength="40" />
+      <label
+        ><input type="checkbox" name="remember" data-test="remember" /> Keep me signed in</label
+      >
       <button type="submit">Sign in</button>
     </form>
     <p class="hint">

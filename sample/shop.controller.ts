@@ -37,9 +37,14 @@ export class ShopController {
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
-  home(@Session() session: ShopSession, @Req() req: Request): string {
+  home(
+    @Session() session: ShopSession,
+    @SessionHandle() handle: SessionHandle,
+    @Req() req: Request,
+  ): string {
     return renderPage({
       session,
+      remembered: handle.isRemembered,
       report: cookieReport(
         req.headers.cookie,
         req.headers['user-agent'],
@@ -62,6 +67,7 @@ export class ShopController {
   @Redirect('/', 303)
   login(
     @Body('name') name: unknown,
+    @Body('remember') remember: unknown,
     @Session() session: ShopSession,
     @SessionHandle() handle: SessionHandle,
   ): void {
@@ -73,6 +79,8 @@ export class ShopController {
     session.user = { id: `u_${id}`, name: clean, since: Math.floor(Date.now() / 1000) };
     session.roles = clean.toLowerCase() === 'admin' ? ['customer', 'admin'] : ['customer'];
     session.visitor ??= randomUUID();
+    // "Keep me signed in" ticked: the cookies get Max-Age and outlive the browser.
+    if (remember === 'on') handle.remember();
   }
 
   @Post('logout')

@@ -22,8 +22,8 @@ export const MANIFEST_HEADER_BYTES = 10;
 const ENTRY_BYTES = 2 + DIGEST_BYTES;
 /** The manifest's first byte has this bit set, which no envelope's flags byte has. */
 const KIND_MANIFEST = 0x80;
-/** The envelope flags the manifest carries (deflated body, store id). */
-const ENVELOPE_FLAGS = 0x03;
+/** The envelope flags the manifest carries (deflated body, store id, remembered session). */
+const ENVELOPE_FLAGS = 0x07;
 const ENVELOPE_HEADER_BYTES = 9;
 /** Pieces a set aims at, and the most it may have (each costs a deletion line of ~95 bytes). */
 const PIECES_TARGET = 24;

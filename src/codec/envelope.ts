@@ -1,15 +1,18 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /**
- * What a partition's cookie carries inside the seal: its timestamps and either
- * its data (a cookie partition) or the id of its store record (a store partition).
+ * What a partition's cookie carries inside the seal: its timestamps, whether the session is
+ * remembered ("keep me signed in"), and either its data (a cookie partition) or the id of its
+ * store record (a store partition).
  */
-export type Envelope =
-  | { createdAt: number; writtenAt: number; data: Record<string, unknown>; storeId?: undefined }
-  | { createdAt: number; writtenAt: number; storeId: string; data?: undefined };
+export type Envelope = { createdAt: number; writtenAt: number; remembered: boolean } & (
+  { data: Record<string, unknown>; storeId?: undefined } | { storeId: string; data?: undefined }
+);
 
 const FLAG_DEFLATE = 1;
 const FLAG_STORE_ID = 2;
+/** The session is remembered: its cookies carry Max-Age, its idle window is `remember.idleTimeout`. */
+const FLAG_REMEMBERED = 4;
 /** flags (1) + createdAt (4) + writtenAt (4): times in whole seconds since the epoch. */
 export const ENVELOPE_HEADER_BYTES = 9;
 /** Inflating stops here: a sealed value is never larger than a Cookie header. */
@@ -37,8 +40,9 @@ export function encodeEnvelope(
   json: string,
   isStoreId: boolean,
   compress: boolean,
+  remembered = false,
 ): Buffer {
-  let flags = isStoreId ? FLAG_STORE_ID : 0;
+  let flags = (isStoreId ? FLAG_STORE_ID : 0) | (remembered ? FLAG_REMEMBERED : 0);
   if (!compress) {
     // One allocation: the header, then the JSON written in place.
     const bytes = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + Buffer.byteLength(json, 'utf8'));
@@ -62,19 +66,28 @@ export function encodeEnvelope(
 export function decodeEnvelope(bytes: Buffer): (Envelope & { json: string }) | undefined {
   if (bytes.length < ENVELOPE_HEADER_BYTES) return undefined;
   const flags = bytes[0]!;
-  if (flags & ~(FLAG_DEFLATE | FLAG_STORE_ID)) return undefined;
+  if (flags & ~(FLAG_DEFLATE | FLAG_STORE_ID | FLAG_REMEMBERED)) return undefined;
   const createdAt = bytes.readUInt32BE(1);
   const writtenAt = bytes.readUInt32BE(5);
+  const remembered = (flags & FLAG_REMEMBERED) !== 0;
   try {
     let body = bytes.subarray(ENVELOPE_HEADER_BYTES);
     if (flags & FLAG_DEFLATE) body = inflateRawSync(body, { maxOutputLength: MAX_INFLATED_BYTES });
     const json = body.toString('utf8');
     const value: unknown = JSON.parse(json);
     if (flags & FLAG_STORE_ID) {
-      return typeof value === 'string' ? { createdAt, writtenAt, storeId: value, json } : undefined;
+      return typeof value === 'string'
+        ? { createdAt, writtenAt, remembered, storeId: value, json }
+        : undefined;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    return { createdAt, writtenAt, data: value as Record<string, unknown>, json };
+    return {
+      createdAt,
+      writtenAt,
+      remembered,
+      data: value as Record<string, unknown>,
+      json,
+    };
   } catch {
     return undefined;
   }

@@ -78,6 +78,8 @@ export interface SealedContent {
   /** The data as `JSON.stringify` gave it, or the record's id as a JSON string. */
   json: string;
   isStoreId: boolean;
+  /** The session is remembered ("keep me signed in"). */
+  remembered: boolean;
 }
 
 /** One way to write the set, best first: its size, and how to build it. */
@@ -216,6 +218,7 @@ export function sealCookieSet(
     content.json,
     content.isStoreId,
     compress,
+    content.remembered,
   );
   const chosen = options(sealer, spec, plaintext).find((o) => accept(o.size));
   return chosen?.build();

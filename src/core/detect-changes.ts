@@ -52,13 +52,17 @@ function decide(
   now: number,
 ): Decision {
   const { partition } = state;
+  const remembered = session.isRemembered;
+  const touchAfter = remembered ? partition.remember.touchAfter : partition.touchAfter;
   const due =
     !state.valid ||
     json !== state.snapshot ||
     state.reseal ||
     session.regenerated ||
     session.touched ||
-    now - state.writtenAt > partition.touchAfter;
+    // remember() or remember(false): every partition is re-sealed with the mark, or without.
+    state.remembered !== remembered ||
+    now - state.writtenAt > touchAfter;
   if (json === '{}') {
     if (partition.isCatchAll && options.saveUninitialized && !session.destroyed) {
       return due ? 'write' : 'keep';

@@ -96,6 +96,7 @@ function readPartition(
     writtenAt: now,
     storeId: undefined,
     reseal: false,
+    remembered: false,
   };
   if (present.length === 0) return { state, data: undefined };
 
@@ -144,12 +145,15 @@ function validate(state: PartitionState, envelope: Envelope, keyIndex: number, s
   state.createdAt = envelope.createdAt;
   state.writtenAt = envelope.writtenAt;
   state.reseal = keyIndex !== 0;
+  state.remembered = envelope.remembered;
 }
 
 function isLive(envelope: Envelope, partition: Partition, now: number): boolean {
   const { createdAt, writtenAt } = envelope;
   if (writtenAt < createdAt || writtenAt > now + CLOCK_SKEW) return false;
-  if (now - writtenAt > partition.idleTimeout) return false;
+  // A remembered session's seal says so: its idle window is the `remember` one.
+  const idleTimeout = envelope.remembered ? partition.remember.idleTimeout : partition.idleTimeout;
+  if (now - writtenAt > idleTimeout) return false;
   if (now - createdAt > partition.absoluteTimeout) return false;
   return true;
 }

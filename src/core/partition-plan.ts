@@ -14,6 +14,8 @@ export interface PartitionJob {
   readonly fields: Record<string, unknown>;
   readonly json: string;
   readonly now: number;
+  /** The session is remembered: sealed with the mark, cookies with Max-Age. */
+  readonly remembered: boolean;
   /** Seconds a store record must live. */
   readonly ttl: number;
   /** The attributes after `name=value`: of a cookie set, and of a cookie deleted. */

@@ -31,6 +31,8 @@ export interface CommitPlan {
   /** Store calls to make first, in order: records written, then records deleted. */
   storeOps: StoreOp[];
   partitions: PartitionPlan[];
+  /** Whether the cookies written carry the remembered mark. */
+  remembered: boolean;
 }
 
 /** The plan of a commit; `undefined` when nothing needs writing. */
@@ -81,7 +83,12 @@ export function planCommit(
       }
       take(planned, partitionJob);
     }
-    return { lines, storeOps: storeOps(session, plans), partitions: plans };
+    return {
+      lines,
+      storeOps: storeOps(session, plans),
+      partitions: plans,
+      remembered: session.isRemembered,
+    };
   };
   return next(0);
 }
@@ -94,15 +101,22 @@ function job(
   now: number,
 ): PartitionJob {
   const { partition, createdAt } = change.state;
-  const attributes = cookieAttributes(partition.cookie, head.secure, now);
   const left = partition.absoluteTimeout - (now - createdAt);
+  const remembered = session.isRemembered;
+  // A remembered session's cookies outlive the browser, never the session's absolute timeout.
+  const maxAge = remembered
+    ? Math.max(1, Math.floor(Math.min(partition.remember.maxAge, left)))
+    : undefined;
+  const attributes = cookieAttributes(partition.cookie, head.secure, now, false, maxAge);
+  const idleTimeout = remembered ? partition.remember.idleTimeout : partition.idleTimeout;
   return {
     state: change.state,
     fields: change.fields,
     json: change.json,
     now,
+    remembered,
     // A store record lives for the idle window, or what is left of the absolute one.
-    ttl: Math.max(1, Math.ceil(Math.min(partition.idleTimeout, left))),
+    ttl: Math.max(1, Math.ceil(Math.min(idleTimeout, left))),
     attributes,
     deleting: cookieAttributes(partition.cookie, head.secure, now, true),
     capacity: {

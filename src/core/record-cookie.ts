@@ -23,7 +23,13 @@ export function planRecordCookie(
   const set = sealCookieSet(
     options.sealer,
     specOf(job, options.cutter),
-    { createdAt: state.createdAt, writtenAt: job.now, json: JSON.stringify(id), isStoreId: true },
+    {
+      createdAt: state.createdAt,
+      writtenAt: job.now,
+      json: JSON.stringify(id),
+      isStoreId: true,
+      remembered: job.remembered,
+    },
     options.compress,
     (size) => overByOf(job, present, size) <= 0,
   );

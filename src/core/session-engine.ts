@@ -110,6 +110,7 @@ export class SessionEngine {
       state.storeId = p.storeId;
       state.writtenAt = now;
       state.reseal = false;
+      state.remembered = p.set !== undefined && plan.remembered;
       if (p.written) {
         // The handler's object shows what was written (shrunk, or dropped), so the data a later
         // reader of `req.session` sees is the data the next request will read.

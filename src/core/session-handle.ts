@@ -18,4 +18,13 @@ export interface SessionHandle {
   regenerate(): void;
   /** Re-writes the session on this response even if it did not change. */
   touch(): void;
+  /**
+   * Marks the session as remembered ("keep me signed in"), or, with `false`, clears the mark:
+   * from this response on its cookies carry `Max-Age` (they survive a browser restart) and it
+   * uses the `remember` lifetimes. The mark is sealed in every partition's cookie, kept through
+   * `regenerate()` and cleared by `destroy()`.
+   */
+  remember(on?: boolean): void;
+  /** Whether the session is remembered (as read, or as marked on this request). */
+  readonly isRemembered: boolean;
 }

@@ -27,6 +27,8 @@ export interface PartitionState {
   storeId: string | undefined;
   /** Read with an older secret: re-seal with the first one. */
   reseal: boolean;
+  /** Its cookies, as read or last written, carry the remembered mark. */
+  remembered: boolean;
   /** The pieces of the delta set the request carried, opened with the first secret (kept when unchanged). */
   pieces?: readonly HeldPiece[];
 }
@@ -71,6 +73,8 @@ export class RequestSession implements SessionHandle {
   /** Committed to this response (or failing to): a response carries one commit. */
   committed = false;
   readonly stale: StaleRecord[] = [];
+  /** "Keep me signed in": read from any partition's seal, or set by `remember()`. */
+  private rememberedMark: boolean;
 
   constructor(
     readonly partitions: PartitionState[],
@@ -78,15 +82,27 @@ export class RequestSession implements SessionHandle {
     readonly limits: CookieLimits,
     readonly userAgent: string | undefined,
     private wasNew: boolean,
-  ) {}
+  ) {
+    // One partition read as remembered makes the whole session remembered.
+    this.rememberedMark = partitions.some((p) => p.valid && p.remembered);
+  }
 
   get isNew(): boolean {
     return this.wasNew;
   }
 
+  get isRemembered(): boolean {
+    return this.rememberedMark;
+  }
+
+  remember(on = true): void {
+    this.rememberedMark = Boolean(on);
+  }
+
   destroy(): void {
     this.destroyed = true;
     this.wasNew = true;
+    this.rememberedMark = false;
     this.forgetRecords();
     for (const key of Object.keys(this.data)) delete this.data[key];
     for (const ps of this.partitions) {

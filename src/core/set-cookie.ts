@@ -18,17 +18,19 @@ const SERIALIZED_MAX = 8;
 /**
  * The attributes that follow `name=value` in every Set-Cookie line of a partition
  * (`; Path=/; Expires=…; HttpOnly; …`). `deleting` gives the ones that delete the cookie.
- * The same options give the same text within a second: it is serialized once and kept.
+ * `maxAge` replaces the options' own (a remembered session's). The same options give the same
+ * text within a second: it is serialized once and kept.
  */
 export function cookieAttributes(
   options: ResolvedCookieOptions,
   secureRequest: boolean,
   nowSeconds: number,
   deleting = false,
+  rememberedMaxAge?: number,
 ): string {
-  const maxAge = deleting ? 0 : options.maxAge;
+  const maxAge = deleting ? 0 : (rememberedMaxAge ?? options.maxAge);
   const expiresAt = maxAge === undefined ? undefined : deleting ? 0 : nowSeconds + maxAge;
-  const key = `${secureRequest}|${deleting}|${expiresAt}`;
+  const key = `${secureRequest}|${deleting}|${expiresAt}|${maxAge}`;
   let cache = serialized.get(options);
   const known = cache?.get(key);
   if (known !== undefined) return known;

@@ -138,7 +138,13 @@ function sealData(
   const set = sealCookieSet(
     options.sealer,
     specOf(job, options.cutter),
-    { createdAt: job.state.createdAt, writtenAt: job.now, json, isStoreId: false },
+    {
+      createdAt: job.state.createdAt,
+      writtenAt: job.now,
+      json,
+      isStoreId: false,
+      remembered: job.remembered,
+    },
     options.compress,
     (size) => overByOf(job, present, size) <= 0,
   );

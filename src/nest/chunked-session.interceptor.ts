@@ -11,6 +11,7 @@ import { isPromise } from '../core/maybe-async.js';
 import { loadForNodeResponse } from '../core/node-response.js';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
+import { isFastifyReply } from './fastify-platform.js';
 import { answerServiceUnavailable, noteHandlerError, toHttpError } from './service-unavailable.js';
 
 /**
@@ -29,6 +30,8 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
     const req = http.getRequest<IncomingMessage>();
     if (this.engine.options.isExcluded(req)) return next.handle(); // `exclude`: no session here
     const res = http.getResponse<ServerResponse>();
+    // On Fastify the module's hooks load and write the session (src/nest/fastify-platform.ts).
+    if (isFastifyReply(res)) return next.handle();
     const { logger } = this.engine.options;
     // A handler's error is kept (not handled) so that it is logged should a failing commit replace it.
     const handle = () =>

@@ -1,6 +1,7 @@
 import type { CookieLimits } from '../limits/cookie-limits.js';
 import type { ShrinkEvent, ShrinkerRegistration } from '../shrinking/shrink-types.js';
 import { compileExclude } from './exclude-paths.js';
+import { resolveRememberOption } from './remember-option.js';
 import {
   callback,
   custom,
@@ -49,6 +50,7 @@ export const OPTION_TABLE = {
   sessions: custom(resolveSessionList),
   shrinkers: custom(resolveShrinkers),
   exclude: custom(compileExclude),
+  remember: custom(resolveRememberOption),
   logger: custom(resolveLogger),
 } satisfies { [K in keyof Required<ChunkedSessionOptions>]: OptionRow<unknown> };
 

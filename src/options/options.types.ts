@@ -22,6 +22,14 @@ export interface CookieOptions {
   maxAge?: number;
 }
 
+/** Lifetimes of a session marked with `handle.remember()` ("keep me signed in"), in seconds. */
+export interface RememberOptions {
+  /** The cookies' `Max-Age` (and `Expires`); default `absoluteTimeout`. */
+  maxAge?: number;
+  /** The idle window of a remembered session; default `maxAge`. */
+  idleTimeout?: number;
+}
+
 /** Which fields a partition keeps. */
 export type PartitionFields = string[] | { include: string[] } | { exclude: string[] } | 'auto';
 
@@ -72,6 +80,11 @@ export interface ChunkedSessionOptions {
    * session is neither loaded nor written: no cookie read, no store call, no Set-Cookie.
    */
   exclude?: string[];
+  /**
+   * Lifetimes of a session marked with `handle.remember()`: its cookies carry `Max-Age` and
+   * survive a browser restart; the absolute timeout still applies.
+   */
+  remember?: RememberOptions;
   /** Where warnings and errors go; default Nest's `Logger` in the module, `console` without. */
   logger?: SessionLogger;
 }

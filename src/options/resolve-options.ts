@@ -45,6 +45,7 @@ export function resolveOptions(
     idleTimeout: o.idleTimeout,
     absoluteTimeout: o.absoluteTimeout,
     touchAfter: o.touchAfter,
+    remember: o.remember,
   };
   const partitions = partitionOptions.map((p, i) =>
     resolvePartition(p, `sessions[${i}]`, options, defaults),

@@ -3,7 +3,8 @@ import type { SessionStore } from '../stores/session-store.js';
 import { resolveCookieOptions } from './cookie-options.js';
 import { refuseUnknownKeys } from './nearest-option.js';
 import { fail, seconds } from './option-checks.js';
-import type { ChunkedSessionOptions, SessionPartition } from './options.types.js';
+import type { ChunkedSessionOptions, RememberOptions, SessionPartition } from './options.types.js';
+import { rememberLifetimes } from './remember-option.js';
 import type { ResolvedPartition } from './resolved-options.js';
 
 /** RFC 6265 token characters. */
@@ -34,7 +35,12 @@ export function resolvePartition(
   p: SessionPartition,
   at: string,
   options: ChunkedSessionOptions,
-  defaults: { idleTimeout: number; absoluteTimeout: number; touchAfter: number | undefined },
+  defaults: {
+    idleTimeout: number;
+    absoluteTimeout: number;
+    touchAfter: number | undefined;
+    remember: RememberOptions;
+  },
 ): ResolvedPartition {
   if (!p || typeof p !== 'object')
     throw fail(at, 'is not an object', 'Give `{ cookieName, fields }`.');
@@ -109,6 +115,7 @@ export function resolvePartition(
     idleTimeout,
     absoluteTimeout,
     touchAfter: Math.min(defaults.touchAfter ?? idleTimeout / 10, idleTimeout),
+    remember: rememberLifetimes(defaults.remember, absoluteTimeout, defaults.touchAfter),
   };
 }
 

@@ -22,6 +22,14 @@ export interface ResolvedCookieOptions {
   maxAge: number | undefined;
 }
 
+/** A partition's lifetimes while its session is remembered (seconds). */
+export interface ResolvedRemember {
+  /** The cookies' Max-Age (never past what is left of the absolute timeout). */
+  maxAge: number;
+  idleTimeout: number;
+  touchAfter: number;
+}
+
 export interface ResolvedPartition {
   cookieName: string;
   /** The fields it claims by name (`string[]` or `{ include }`); `undefined` for the catch-all. */
@@ -35,6 +43,8 @@ export interface ResolvedPartition {
   idleTimeout: number;
   absoluteTimeout: number;
   touchAfter: number;
+  /** Lifetimes once the session is remembered (`handle.remember()`). */
+  remember: ResolvedRemember;
 }
 
 /** Options after defaults and validation: the only form the engine sees. */

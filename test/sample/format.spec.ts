@@ -21,6 +21,7 @@ import {
   ChunkedSessionModule,
   MemoryStore,
   Session,
+  SessionHandle,
   type ChunkedSessionOptions,
 } from '../../src/index.js';
 import { TestBrowser } from '../support/browser.js';
@@ -172,7 +173,7 @@ function docOpenDelta(mode: Mode, cookies: Map<string, string>, name: string) {
   expect(first.startsWith('d1.')).toBe(true);
   const manifest = docOpen(mode, SECRET, name, first.slice(3));
   expect(manifest[0]! & 0x80).toBe(0x80);
-  expect(manifest[0]! & 0x7c).toBe(0);
+  expect(manifest[0]! & 0x78).toBe(0);
   const n = manifest[9]!;
   expect(manifest.length).toBe(10 + 14 * n);
   const pieces: Buffer[] = [];
@@ -188,7 +189,7 @@ function docOpenDelta(mode: Mode, cookies: Map<string, string>, name: string) {
   }
   expect(new Set(slots).size).toBe(n);
   const envelope = Buffer.concat([
-    Buffer.from([manifest[0]! & 0x03]),
+    Buffer.from([manifest[0]! & 0x07]),
     manifest.subarray(1, 9),
     ...pieces,
   ]);
@@ -261,6 +262,23 @@ class FormatController {
   write(@Session() session: Record<string, unknown>, @Body() body: Record<string, unknown>) {
     Object.assign(session, body);
     return { ok: true };
+  }
+
+  /** Writes the body into a remembered session ("keep me signed in"). */
+  @Post('write-remembered')
+  writeRemembered(
+    @Session() session: Record<string, unknown>,
+    @SessionHandle() handle: SessionHandle,
+    @Body() body: Record<string, unknown>,
+  ) {
+    Object.assign(session, body);
+    handle.remember();
+    return { ok: true };
+  }
+
+  @Get('remembered')
+  remembered(@Session() session: Record<string, unknown>, @SessionHandle() handle: SessionHandle) {
+    return { session, isRemembered: handle.isRemembered };
   }
 }
 
@@ -418,7 +436,7 @@ describe('docs/FORMAT.md', () => {
           expect((await read(docSplit('session', text3, [300, 400]))).json).toEqual({});
         }
         // An unknown flag bit: empty.
-        const flagged = docEnvelope(4, now, now, Buffer.from('{"a":1}'));
+        const flagged = docEnvelope(8, now, now, Buffer.from('{"a":1}'));
         expect(
           (await read(docSplit('session', docSeal(mode, SECRET, 'session', flagged), []))).json,
         ).toEqual({});
@@ -522,6 +540,89 @@ describe('docs/FORMAT.md', () => {
       });
     });
   }
+
+  describe('section 2, flag 0x04: a remembered session', () => {
+    let app: RunningApp;
+    const REMEMBER = { maxAge: 7200, idleTimeout: 3600 };
+    beforeAll(async () => {
+      app = await startApp({ secret: SECRET, idleTimeout: 600, remember: REMEMBER });
+    });
+    afterAll(() => app.close());
+    const read = (cookieHeader: string) =>
+      new TestBrowser(app.url).get('/remembered', { cookieHeader });
+
+    it('the app seals a remembered session with flag 0x04, and its cookies carry Max-Age', async () => {
+      const browser = new TestBrowser(app.url);
+      const written = await browser.post('/write-remembered', { user: 'ada' });
+      expect(written.setCookies).toHaveLength(1);
+      expect(written.setCookies[0]).toMatch(
+        /^session=[^;]+; Max-Age=7200; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/,
+      );
+      const cookies = setCookies(written.setCookies);
+      const envelope = docParseEnvelope(
+        docOpen('encrypt', SECRET, 'session', docJoin(cookies, 'session')),
+      );
+      expect(envelope.flags).toBe(4);
+      expect(envelope.value).toEqual({ user: 'ada' });
+    });
+
+    it('the app reads flag 0x04 from the page: the remembered idle window, not idleTimeout', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const body = Buffer.from('{"user":"ada"}');
+      const seal = (flags: number, writtenAgo: number) =>
+        docSplit(
+          'session',
+          docSeal(
+            'encrypt',
+            SECRET,
+            'session',
+            docEnvelope(flags, now - 4000, now - writtenAgo, body),
+          ),
+          [],
+        );
+      // Idle 3000 s: past idleTimeout (600), within remember.idleTimeout (3600).
+      expect((await read(seal(4, 3000))).json).toEqual({
+        session: { user: 'ada' },
+        isRemembered: true,
+      });
+      expect((await read(seal(0, 3000))).json).toEqual({ session: {}, isRemembered: false });
+      expect((await read(seal(4, 3700))).json).toEqual({ session: {}, isRemembered: false });
+      // Written recently without the flag (as every cookie before 0x04 existed): plain.
+      expect((await read(seal(0, 30))).json).toEqual({
+        session: { user: 'ada' },
+        isRemembered: false,
+      });
+    });
+
+    it('a delta set carries the flag in its manifest (0x80 | 0x04)', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const data = {
+        history: Array.from({ length: 70 }, (_, i) => ({
+          id: `p${String(i).padStart(5, '0')}`,
+          title: `Product ${(i * 7919) % 1000} — é`,
+        })),
+      };
+      const envelope = docEnvelope(4, now - 4000, now - 3000, Buffer.from(JSON.stringify(data)));
+      const n = docCuts(SECRET, envelope.subarray(9)).length;
+      expect(n).toBeGreaterThan(1);
+      const header = docDeltaSet(
+        'encrypt',
+        'session',
+        envelope,
+        Array.from({ length: n }, (_, i) => i + 1),
+      );
+      const res = await read(header);
+      expect(res.json).toEqual({ session: data, isRemembered: true });
+      // Idle past touchAfter: re-written, still a delta set, its manifest still flagged.
+      const jar = new Map(header.split('; ').map((c) => c.split('=', 2) as [string, string]));
+      for (const [name, value] of setCookies(res.setCookies)) jar.set(name, value);
+      expect(jar.get('session')!.startsWith('d1.')).toBe(true);
+      const rewritten = docParseEnvelope(docOpenDelta('encrypt', jar, 'session').envelope);
+      expect(rewritten.flags).toBe(4);
+      expect(rewritten.value).toEqual(data);
+      expect(rewritten.writtenAt).toBeGreaterThanOrEqual(now);
+    });
+  });
 
   describe('store partitions and compression', () => {
     let app: RunningApp;

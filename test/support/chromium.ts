@@ -43,15 +43,24 @@ export interface RunningChromium {
   close(): Promise<void>;
 }
 
+/**
+ * Chromium on the profile in `profile`, kept when the browser closes: closing the context and
+ * opening the same directory again is a browser restart (session cookies gone, persistent ones
+ * read back from the profile's cookie database).
+ */
+export function openChromiumProfile(profile: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
 /** A fresh profile in a new temporary directory (Chromium refuses `--user-data-dir` in args). */
 export async function launchChromium(): Promise<RunningChromium> {
   const profile = await mkdtemp(join(tmpdir(), 'chunked-session-chromium-'));
   try {
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    const context = await openChromiumProfile(profile);
     return {
       context,
       close: async () => {

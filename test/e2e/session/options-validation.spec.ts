@@ -75,6 +75,16 @@ const cases: [string, unknown, string][] = [
     `${P} \`idleTimout\` is not an option. Did you mean \`idleTimeout\`?`,
   ],
   [
+    'a remember idle window past its maxAge',
+    { secret: SECRET, remember: { maxAge: 3600, idleTimeout: 7200 } },
+    `${P} \`remember.idleTimeout\` is 7200, above \`remember.maxAge\` (3600): the browser would drop the cookies before the idle window ends. Use at most 3600, or raise \`remember.maxAge\`.`,
+  ],
+  [
+    'a remember maxAge of 0',
+    { secret: SECRET, remember: { maxAge: 0 } },
+    `${P} \`remember.maxAge\` is 0. Use a number above 0.`,
+  ],
+  [
     'an exclude path that path-to-regexp refuses',
     { secret: SECRET, exclude: ['/files/:'] },
     `${P} \`exclude[0]\` is not a path pattern (Missing parameter name at index 8: /files/:; visit https://git.new/pathToRegexpError for info). Use Express 5 path syntax: '/health', '/users/:id', '/assets/{*rest}'.`,

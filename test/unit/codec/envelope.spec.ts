@@ -29,11 +29,29 @@ describe('envelope', () => {
   ])('round-trips %s with both timestamps', (_, json, isStoreId, compress) => {
     const bytes = encodeEnvelope(CREATED, WRITTEN, json, isStoreId, compress);
     const envelope = decodeEnvelope(bytes);
+    const times = { createdAt: CREATED, writtenAt: WRITTEN, remembered: false };
     expect(envelope).toEqual(
       isStoreId
-        ? { createdAt: CREATED, writtenAt: WRITTEN, storeId: JSON.parse(json), json }
-        : { createdAt: CREATED, writtenAt: WRITTEN, data: JSON.parse(json), json },
+        ? { ...times, storeId: JSON.parse(json), json }
+        : { ...times, data: JSON.parse(json), json },
     );
+  });
+
+  it.each([
+    ['data', '{"user":"ada"}', false, false, 4],
+    ['data, compressed', JSON.stringify({ text: 'abc'.repeat(200) }), false, true, 5],
+    ['a store id', '"AbCdEfGhIjKlMnOpQrStUvWxYz012345"', true, false, 6],
+  ])('carries the remembered mark as flag 4: %s', (_, json, isStoreId, compress, flags) => {
+    const bytes = encodeEnvelope(CREATED, WRITTEN, json, isStoreId, compress, true);
+    expect(bytes[0]).toBe(flags);
+    const envelope = decodeEnvelope(bytes);
+    expect(envelope?.remembered).toBe(true);
+    expect(envelope?.json).toBe(json);
+    // Without the mark, the same bytes but the flag (a cookie written before the mark existed).
+    const plain = encodeEnvelope(CREATED, WRITTEN, json, isStoreId, compress);
+    expect(plain[0]).toBe(flags & ~4);
+    expect(plain.subarray(1)).toEqual(bytes.subarray(1));
+    expect(decodeEnvelope(plain)?.remembered).toBe(false);
   });
 
   it('is header + JSON bytes uncompressed, and compresses only when smaller', () => {
@@ -58,7 +76,8 @@ describe('envelope', () => {
 
   it.each([
     ['too short', Buffer.alloc(ENVELOPE_HEADER_BYTES - 1)],
-    ['unknown flag', raw(4, '{}')],
+    ['unknown flag', raw(8, '{}')],
+    ['unknown flag beside the remembered one', raw(4 | 16, '{}')],
     ['not JSON', raw(0, '{"a":')],
     ['JSON array', raw(0, '[1,2]')],
     ['JSON null', raw(0, 'null')],

@@ -595,3 +595,69 @@ describe('options that contradict each other', () => {
     ).toBe(true);
   });
 });
+
+describe('remember ("keep me signed in")', () => {
+  it('defaults maxAge to absoluteTimeout, idleTimeout to maxAge, touchAfter to a tenth', () => {
+    const [p] = resolveOptions({ secret: S }, quiet).partitions;
+    expect(p!.remember).toEqual({ maxAge: 2592000, idleTimeout: 2592000, touchAfter: 259200 });
+    const [q] = resolveOptions({ secret: S, remember: { maxAge: 604800 } }, quiet).partitions;
+    expect(q!.remember).toEqual({ maxAge: 604800, idleTimeout: 604800, touchAfter: 60480 });
+  });
+
+  it('follows each partition: its absolute timeout, the touchAfter given (within the window)', () => {
+    const r = resolveOptions(
+      {
+        secret: S,
+        touchAfter: 600,
+        remember: { idleTimeout: 500 },
+        sessions: [
+          { cookieName: 'a', fields: ['x'], absoluteTimeout: 3600 },
+          { cookieName: 'b', fields: 'auto' },
+        ],
+      },
+      quiet,
+    );
+    expect(r.partitions.map((p) => p.remember)).toEqual([
+      { maxAge: 3600, idleTimeout: 500, touchAfter: 500 },
+      { maxAge: 2592000, idleTimeout: 500, touchAfter: 500 },
+    ]);
+  });
+
+  it.each([
+    [
+      'not an object',
+      { remember: true },
+      'remember',
+      `${P} \`remember\` is true. Pass \`{ maxAge?: seconds, idleTimeout?: seconds }\`.`,
+    ],
+    [
+      'a zero maxAge',
+      { remember: { maxAge: 0 } },
+      'remember.maxAge',
+      `${P} \`remember.maxAge\` is 0. Use a number above 0.`,
+    ],
+    [
+      'a string idleTimeout',
+      { remember: { idleTimeout: '7d' } },
+      'remember.idleTimeout',
+      `${P} \`remember.idleTimeout\` is "7d". Use a number above 0.`,
+    ],
+    [
+      'a typo',
+      { remember: { maxage: 60 } },
+      'remember.maxage',
+      `${P} \`remember.maxage\` is not an option. Did you mean \`remember.maxAge\`?`,
+    ],
+    [
+      'an idle window past maxAge',
+      { remember: { maxAge: 3600, idleTimeout: 7200 } },
+      'remember.idleTimeout',
+      `${P} \`remember.idleTimeout\` is 7200, above \`remember.maxAge\` (3600): the browser would drop the cookies before the idle window ends. Use at most 3600, or raise \`remember.maxAge\`.`,
+    ],
+  ])('stops start-up on %s, naming the option and the fix', (_, options, option, message) => {
+    const error = errorOf({ secret: S, ...options });
+    expect(error.code).toBe('ERR_SESSION_OPTIONS');
+    expect(error.option).toBe(option);
+    expect(error.message).toBe(message);
+  });
+});
