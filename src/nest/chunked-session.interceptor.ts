@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { catchError, from, mergeMap, switchMap, type Observable } from 'rxjs';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
+import { interceptOtherContext } from './context-commit.js';
 import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
 
 /**
@@ -20,6 +21,9 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
   constructor(@Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    // GraphQL resolvers and gateway messages (context-commit.ts).
+    const other = interceptOtherContext(this.engine, context, next);
+    if (other) return other;
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage>();

@@ -1,5 +1,5 @@
 import { Global, Logger, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { SessionEngine } from '../core/session-engine.js';
 import type { ChunkedSessionOptions } from '../options/options.types.js';
 import { resolveOptions } from '../options/resolve-options.js';
@@ -11,6 +11,7 @@ import {
   ChunkedSessionConfigurableModule,
 } from './chunked-session.module-definition.js';
 import { ShrinkerExplorer } from './shrinker.explorer.js';
+import { SocketSessionGuard } from './socket-session.guard.js';
 
 /**
  * The global session module: `ChunkedSessionModule.forRoot(options)` or `forRootAsync(...)`.
@@ -38,6 +39,9 @@ import { ShrinkerExplorer } from './shrinker.explorer.js';
     { provide: APP_INTERCEPTOR, useExisting: ChunkedSessionInterceptor },
     ChunkedSessionMiddleware,
     ShrinkerExplorer,
+    // Gateways and GraphQL subscriptions: reads a connection's session before other guards.
+    SocketSessionGuard,
+    { provide: APP_GUARD, useExisting: SocketSessionGuard },
   ],
   exports: [CHUNKED_SESSION_ENGINE, ChunkedSessionInterceptor],
 })

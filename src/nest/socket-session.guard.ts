@@ -1,0 +1,83 @@
+import {
+  Inject,
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { IncomingMessage } from 'node:http';
+import { SessionEngine } from '../core/session-engine.js';
+import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
+import { handshakeOf, recordUpgrade, subscriptionRequestOf } from './request-of.js';
+import { socketSessionsOf } from './socket-sessions.js';
+
+/** Store failures met while reading a message's session, by the message's argument list. */
+export const failedSocketLoads = new WeakMap<object, unknown>();
+
+/**
+ * Registered globally, first of the module's guards: before a gateway message (or a GraphQL
+ * subscription over `graphql-ws`) reaches the application's guards, reads the connection's
+ * session from its handshake request once, and empties what has expired since. HTTP requests
+ * pass through untouched (the module's middleware has loaded their session).
+ */
+@Injectable()
+export class SocketSessionGuard implements CanActivate, OnApplicationBootstrap {
+  private warnedNoHandshake = false;
+
+  constructor(
+    @Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  /** `ws` keeps no reference to the upgrade request: record it from the HTTP server's `upgrade` event. */
+  onApplicationBootstrap(): void {
+    const server = this.adapterHost?.httpAdapter?.getHttpServer?.() as
+      { on?(event: 'upgrade', listener: (req: IncomingMessage) => void): void } | undefined;
+    server?.on?.('upgrade', recordUpgrade);
+  }
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const type = context.getType<string>();
+    let req: IncomingMessage | undefined;
+    if (type === 'ws') {
+      req = handshakeOf(context.switchToWs().getClient<object>());
+      if (!req) this.warnNoHandshake();
+    } else if (type === 'graphql') {
+      req = subscriptionRequestOf(context);
+    }
+    if (!req) return true;
+    const sessions = socketSessionsOf(this.engine);
+    const args = context.getArgs();
+    let loaded;
+    try {
+      loaded = sessions.load(req);
+    } catch (error) {
+      failedSocketLoads.set(args, error);
+      return true;
+    }
+    if (!(loaded instanceof Promise)) {
+      loaded.expire();
+      return true;
+    }
+    return loaded.then(
+      (session) => {
+        session.expire();
+        return true;
+      },
+      (error: unknown) => {
+        // Answered by the interceptor, as the handler's result: the connection stays up.
+        failedSocketLoads.set(args, error);
+        return true;
+      },
+    );
+  }
+
+  private warnNoHandshake(): void {
+    if (this.warnedNoHandshake) return;
+    this.warnedNoHandshake = true;
+    this.engine.options.logger.warn(
+      "a WebSocket message came from a client whose handshake request was not seen: its session is undefined. With @nestjs/platform-ws, run the gateway on the application's own port (the default), where the module sees the upgrade requests",
+    );
+  }
+}
