@@ -41,8 +41,13 @@ export class SocketSessionGuard implements CanActivate, OnApplicationBootstrap {
     const type = context.getType<string>();
     let req: IncomingMessage | undefined;
     if (type === 'ws') {
-      req = handshakeOf(context.switchToWs().getClient<object>());
+      const client = context.switchToWs().getClient<object>();
+      req = handshakeOf(client);
       if (!req) this.warnNoHandshake();
+      // Guards find the handshake as `client.request` on both platforms (socket.io has it).
+      else if (!('request' in client)) {
+        Object.defineProperty(client, 'request', { value: req, configurable: true });
+      }
     } else if (type === 'graphql') {
       req = subscriptionRequestOf(context);
     }
