@@ -10,6 +10,7 @@ import {
   CHUNKED_SESSION_OPTIONS,
   ChunkedSessionConfigurableModule,
 } from './chunked-session.module-definition.js';
+import { GatewayEnhancers } from './gateway-enhancers.js';
 import { ShrinkerExplorer } from './shrinker.explorer.js';
 import { SocketSessionGuard } from './socket-session.guard.js';
 
@@ -42,6 +43,7 @@ import { SocketSessionGuard } from './socket-session.guard.js';
     // Gateways and GraphQL subscriptions: reads a connection's session before other guards.
     SocketSessionGuard,
     { provide: APP_GUARD, useExisting: SocketSessionGuard },
+    GatewayEnhancers,
   ],
   exports: [CHUNKED_SESSION_ENGINE, ChunkedSessionInterceptor],
 })

@@ -25,7 +25,8 @@ export function interceptOtherContext(
 ): Observable<unknown> | undefined {
   const type = context.getType<string>();
   if (type === 'graphql') return interceptResolver(engine, context, next);
-  if (type === 'ws') return interceptSocketMessage(engine, context, next);
+  // Gateways: the interceptor that the module puts on each gateway (gateway-enhancers.ts).
+  if (type === 'ws') return next.handle();
   return undefined;
 }
 
@@ -118,7 +119,8 @@ function socketFailure(error: unknown): unknown {
   throw http;
 }
 
-function interceptSocketMessage(
+/** Commits a gateway message's session when its handler ends. */
+export function interceptSocketMessage(
   engine: SessionEngine,
   context: ExecutionContext,
   next: CallHandler,

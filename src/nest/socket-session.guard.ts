@@ -37,45 +37,26 @@ export class SocketSessionGuard implements CanActivate, OnApplicationBootstrap {
     server?.on?.('upgrade', recordUpgrade);
   }
 
+  /** GraphQL subscriptions over `graphql-ws` (gateways have their own guard: gateway-enhancers.ts). */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const type = context.getType<string>();
-    let req: IncomingMessage | undefined;
-    if (type === 'ws') {
-      const client = context.switchToWs().getClient<object>();
-      req = handshakeOf(client);
-      if (!req) this.warnNoHandshake();
-      // Guards find the handshake as `client.request` on both platforms (socket.io has it).
-      else if (!('request' in client)) {
-        Object.defineProperty(client, 'request', { value: req, configurable: true });
-      }
-    } else if (type === 'graphql') {
-      req = subscriptionRequestOf(context);
-    }
-    if (!req) return true;
-    const sessions = socketSessionsOf(this.engine);
-    const args = context.getArgs();
-    let loaded;
-    try {
-      loaded = sessions.load(req);
-    } catch (error) {
-      failedSocketLoads.set(args, error);
+    if (context.getType<string>() !== 'graphql') return true;
+    const req = subscriptionRequestOf(context);
+    return req ? readConnectionSession(this.engine, context, req) : true;
+  }
+
+  /** Reads a gateway message's session (the guard that the module puts on every gateway). */
+  canActivateMessage(context: ExecutionContext): boolean | Promise<boolean> {
+    const client = context.switchToWs().getClient<object>();
+    const req = handshakeOf(client);
+    if (!req) {
+      this.warnNoHandshake();
       return true;
     }
-    if (!(loaded instanceof Promise)) {
-      loaded.expire();
-      return true;
+    // Guards find the handshake as `client.request` on both platforms (socket.io has it).
+    if (!('request' in client)) {
+      Object.defineProperty(client, 'request', { value: req, configurable: true });
     }
-    return loaded.then(
-      (session) => {
-        session.expire();
-        return true;
-      },
-      (error: unknown) => {
-        // Answered by the interceptor, as the handler's result: the connection stays up.
-        failedSocketLoads.set(args, error);
-        return true;
-      },
-    );
+    return readConnectionSession(this.engine, context, req);
   }
 
   private warnNoHandshake(): void {
@@ -85,4 +66,38 @@ export class SocketSessionGuard implements CanActivate, OnApplicationBootstrap {
       "a WebSocket message came from a client whose handshake request was not seen: its session is undefined. With @nestjs/platform-ws, run the gateway on the application's own port (the default), where the module sees the upgrade requests",
     );
   }
+}
+
+/**
+ * Loads the connection's session once and empties what has expired since the handshake. A
+ * store failure does not refuse the message: the interceptor answers it as the handler's
+ * result, so the connection stays up.
+ */
+function readConnectionSession(
+  engine: SessionEngine,
+  context: ExecutionContext,
+  req: IncomingMessage,
+): boolean | Promise<boolean> {
+  const args = context.getArgs();
+  let loaded;
+  try {
+    loaded = socketSessionsOf(engine).load(req);
+  } catch (error) {
+    failedSocketLoads.set(args, error);
+    return true;
+  }
+  if (!(loaded instanceof Promise)) {
+    loaded.expire();
+    return true;
+  }
+  return loaded.then(
+    (session) => {
+      session.expire();
+      return true;
+    },
+    (error: unknown) => {
+      failedSocketLoads.set(args, error);
+      return true;
+    },
+  );
 }
