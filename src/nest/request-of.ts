@@ -27,11 +27,11 @@ export function requestOf(context: ExecutionContext): SessionCarrier | undefined
   const type = context.getType<string>();
   if (type === 'http') return context.switchToHttp().getRequest<SessionCarrier>();
   if (type === 'graphql') {
-    const gql = context.getArgByIndex<
-      (GraphqlContext & { extra?: { request?: object } }) | undefined
-    >(2);
-    return (gql?.req ?? gql?.reply?.request ?? gql?.request ?? gql?.extra?.request) as
-      SessionCarrier | undefined;
+    const gql = context.getArgByIndex<GraphqlContext | undefined>(2);
+    const request = (gql?.req ?? gql?.reply?.request ?? gql?.request) as SessionCarrier | undefined;
+    if (request && 'session' in request) return request;
+    // A subscription over graphql-ws: the connection's upgrade request.
+    return (subscriptionRequestOf(context) as SessionCarrier | undefined) ?? request;
   }
   if (type === 'ws') return handshakeOf(context.switchToWs().getClient<object>()) as SessionCarrier;
   return undefined;
@@ -85,9 +85,15 @@ export function handshakeOf(client: object | undefined): IncomingMessage | undef
  */
 export function subscriptionRequestOf(context: ExecutionContext): IncomingMessage | undefined {
   if (graphqlHttpOf(context)) return undefined;
-  const gql = context.getArgByIndex<
-    (GraphqlContext & { extra?: { request?: IncomingMessage } }) | undefined
-  >(2);
-  const req = (gql?.req ?? gql?.extra?.request) as IncomingMessage | undefined;
-  return req && typeof req === 'object' && 'headers' in req ? req : undefined;
+  type WsContext = { req?: unknown; extra?: { request?: unknown } };
+  const gql = context.getArgByIndex<WsContext | undefined>(2);
+  // Nest's Apollo driver puts graphql-ws's own context in `req` when the application's
+  // `context` function left `req` unset (`({ req }) => ({ req })`).
+  const inner = gql?.req as WsContext | undefined;
+  for (const candidate of [gql?.req, gql?.extra?.request, inner?.extra?.request]) {
+    if (candidate && typeof candidate === 'object' && 'headers' in candidate) {
+      return candidate as IncomingMessage;
+    }
+  }
+  return undefined;
 }

@@ -172,6 +172,7 @@ describe('README.md', () => {
       'Shrinkers',
       'Partitions and stores',
       'Express without Nest',
+      'GraphQL and WebSockets',
       'Limits, and running behind proxies',
       'Security',
       'Benchmarks',
