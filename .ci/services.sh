@@ -2,7 +2,8 @@
 # Brings up what the test suite needs on a node-svc machine, and says what it did.
 # Idempotent: run it as often as you like; it only installs or starts what is missing.
 #
-#   - installs (apt-get) memcached and chromium when missing (apt-get update once, only then)
+#   - installs (apt-get) memcached, chromium, nginx-light and firefox-esr when missing (apt-get
+#     update once, only then); the tests start their own nginx (test/support/nginx.ts)
 #   - memcached on 127.0.0.1:11211, started if nothing listens there
 #   - Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432 (database `test`), started with
 #     the machine's own commands (.library/env/machines/node-svc.md) if they do not answer
@@ -46,6 +47,8 @@ pg_ok() { pg_isready -q -h 127.0.0.1 -p 5432; }
 missing=()
 command -v memcached >/dev/null 2>&1 || missing+=(memcached)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -56,7 +59,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fail "apt-get could not install ${missing[*]}"
   fi
 else
-  log 'packages: memcached and chromium already installed'
+  log 'packages: memcached, chromium, nginx-light and firefox-esr already installed'
 fi
 
 # --- memcached -------------------------------------------------------------------------------

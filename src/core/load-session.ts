@@ -2,10 +2,17 @@ import type { IncomingMessage } from 'node:http';
 import { chunkIndex, joinChunks } from '../chunking/chunks.js';
 import { decodeEnvelope, type Envelope } from '../codec/envelope.js';
 import { browserLimits, resolveLimits } from '../limits/browser-limits.js';
-import type { ResolvedOptions, ResolvedPartition } from '../options/resolved-options.js';
+import type { ResolvedOptions } from '../options/resolved-options.js';
+import { SCRIPT_COOKIE_HEADROOM } from './allowance.js';
 import { nowSeconds } from './clock.js';
+import { recordStore, type Partition } from './partition.js';
 import { readRequestCookies, type RequestCookies } from './request-cookies.js';
-import { RequestSession, setOwn, type PartitionState } from './session-state.js';
+import {
+  RequestSession,
+  setOwn,
+  type PartitionState,
+  type PresentCookie,
+} from './session-state.js';
 import { callStore } from './store-call.js';
 import type { SessionStore } from '../stores/session-store.js';
 
@@ -19,24 +26,27 @@ const CLOCK_SKEW = 300;
  */
 export function loadSession(
   options: ResolvedOptions,
+  partitions: readonly Partition[],
   req: IncomingMessage,
 ): RequestSession | Promise<RequestSession> {
   const userAgent = req.headers['user-agent'];
-  const limits = resolveLimits(browserLimits(userAgent), options.limits(req));
+  const override = options.limits(req);
+  const limits = resolveLimits(browserLimits(userAgent), override);
   const cookies = readRequestCookies(req);
   const now = nowSeconds();
-  const reads = options.partitions.map((partition) =>
+  const reads = partitions.map((partition) =>
     readPartition(options, partition, cookies, limits, now),
   );
   const build = () => {
-    const partitions = reads.map((r) => r.state);
+    const states = reads.map((r) => r.state);
     const session = new RequestSession(
-      partitions,
+      states,
       cookies,
       limits,
       userAgent,
-      partitions.every((p) => !p.valid),
+      states.every((p) => !p.valid),
     );
+    if (override?.maxTotalBytes === undefined) session.scriptHeadroom = SCRIPT_COOKIE_HEADROOM;
     for (const { data } of reads) {
       if (data) for (const key of Object.keys(data)) setOwn(session.data, key, data[key]);
     }
@@ -58,17 +68,18 @@ interface PartitionRead {
 
 function readPartition(
   options: ResolvedOptions,
-  partition: ResolvedPartition,
+  partition: Partition,
   cookies: RequestCookies,
   limits: { maxCookies: number; maxTotalBytes: number },
   now: number,
 ): PartitionRead {
   const name = partition.cookieName;
-  const present: string[] = [];
+  const present: PresentCookie[] = [];
   let presentPairBytes = 0;
   for (const pair of cookies.pairs) {
-    if (chunkIndex(name, pair.name) >= 0) {
-      present.push(pair.name);
+    const index = chunkIndex(name, pair.name);
+    if (index >= 0) {
+      present.push({ name: pair.name, index, bytes: pair.bytes });
       presentPairBytes += pair.bytes;
     }
   }
@@ -91,12 +102,12 @@ function readPartition(
   if (!envelope || !isLive(envelope, partition, now)) return { state, data: undefined };
 
   if (envelope.storeId !== undefined) {
-    const store = partition.store ?? partition.overflow;
+    const store = recordStore(partition);
     if (!store) return { state, data: undefined };
     const record = { store, id: envelope.storeId, envelope, keyIndex: opened.keyIndex };
     return { state, data: undefined, record };
   }
-  if (partition.store) return { state, data: undefined };
+  if (partition.kind === 'store') return { state, data: undefined };
   // The sealed body is JSON.stringify's own output, which re-serializes to the same text.
   validate(state, envelope, opened.keyIndex, envelope.json);
   return { state, data: envelope.data };
@@ -104,7 +115,8 @@ function readPartition(
 
 /** Reads a partition's store record; the partition stays empty when it is gone. */
 async function fetchRecord(options: ResolvedOptions, read: PartitionRead): Promise<void> {
-  const { store, id, envelope, keyIndex } = read.record!;
+  if (!read.record) return;
+  const { store, id, envelope, keyIndex } = read.record;
   const name = read.state.partition.cookieName;
   const data = await callStore(`get from the store of "${name}"`, options.storeTimeout, () =>
     store.get(id),
@@ -123,7 +135,7 @@ function validate(state: PartitionState, envelope: Envelope, keyIndex: number, s
   state.reseal = keyIndex !== 0;
 }
 
-function isLive(envelope: Envelope, partition: ResolvedPartition, now: number): boolean {
+function isLive(envelope: Envelope, partition: Partition, now: number): boolean {
   const { createdAt, writtenAt } = envelope;
   if (writtenAt < createdAt || writtenAt > now + CLOCK_SKEW) return false;
   if (now - writtenAt > partition.idleTimeout) return false;

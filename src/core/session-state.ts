@@ -1,17 +1,17 @@
 import type { CookieLimits } from '../limits/cookie-limits.js';
-import type { ResolvedPartition } from '../options/resolved-options.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { nowSeconds } from './clock.js';
+import { recordStore, type Partition } from './partition.js';
 import type { RequestCookies } from './request-cookies.js';
 import type { SessionData, SessionHandle } from './session-handle.js';
 
 /** One partition of one request's session: what was read, and what must be cleaned up. */
 export interface PartitionState {
-  readonly partition: ResolvedPartition;
-  /** The chunk cookies of this partition that the request carried. */
-  present: string[];
+  readonly partition: Partition;
+  /** The chunk cookies of this partition that the request carried, with their `name=value` bytes. */
+  readonly present: readonly PresentCookie[];
   /** Their `name=value` bytes, summed. */
-  presentPairBytes: number;
+  readonly presentPairBytes: number;
   /** Whether a valid, unexpired session was read (and its store record found). */
   valid: boolean;
   /** JSON of the partition's fields as read, or as last written on this response. */
@@ -22,6 +22,15 @@ export interface PartitionState {
   storeId: string | undefined;
   /** Read with an older secret: re-seal with the first one. */
   reseal: boolean;
+}
+
+/** One chunk cookie of a partition, as the request carried it. */
+export interface PresentCookie {
+  name: string;
+  /** Its index in the partition's set (0 for the cookie named like the partition). */
+  index: number;
+  /** `name=value`, in bytes. */
+  bytes: number;
 }
 
 /** A store record to delete when the response is committed. */
@@ -50,13 +59,11 @@ export class RequestSession implements SessionHandle {
   destroyed = false;
   regenerated = false;
   touched = false;
-  /** A store failed on this response: nothing more is written. */
-  failed = false;
+  /** Bytes of `maxTotalBytes` left free for the site's script cookies (`SCRIPT_COOKIE_HEADROOM`). */
+  scriptHeadroom = 0;
+  /** Committed to this response (or failing to): a response carries one commit. */
+  committed = false;
   readonly stale: StaleRecord[] = [];
-  /** The Set-Cookie lines this library added, replaced if the session is committed again. */
-  setCookies: string[] = [];
-  /** The commit under way, if any. */
-  committing: Promise<void> | undefined;
 
   constructor(
     readonly partitions: PartitionState[],
@@ -95,7 +102,7 @@ export class RequestSession implements SessionHandle {
   private forgetRecords(): void {
     const now = nowSeconds();
     for (const ps of this.partitions) {
-      const store = ps.partition.store ?? ps.partition.overflow;
+      const store = recordStore(ps.partition);
       if (ps.storeId !== undefined && store) this.stale.push({ store, id: ps.storeId });
       ps.storeId = undefined;
       ps.createdAt = now;

@@ -1,60 +1,55 @@
-import { planChunks, type ChunkCapacity } from '../chunking/chunks.js';
 import { encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../codec/envelope.js';
 import type { ResolvedOptions } from '../options/resolved-options.js';
-import { shrinkPartition } from '../shrinking/shrink-partition.js';
+import { shrinkPartition, type ShrinkResult } from '../shrinking/shrink-partition.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
-import type { CookieBudget } from './cookie-budget.js';
-import { chunkBytes, sealIntoChunks, sealStoreIdOrDrop, type Chunk } from './seal-partition.js';
+import { planChunks } from '../chunking/chunks.js';
+import { chunkBytes, sealCookieSet } from './cookie-set.js';
+import { overByFor, settle } from './fit-cookie-set.js';
+import { then, type MaybePromise } from './maybe-async.js';
+import type { Partition } from './partition.js';
+import {
+  sortedPresent,
+  specOf,
+  type PartitionJob,
+  type PartitionPlan,
+  type StoreOp,
+} from './partition-plan.js';
+import { planRecordCookie } from './record-cookie.js';
 import { newSessionId } from './session-id.js';
-import type { PartitionState, RequestSession } from './session-state.js';
-import { setOwn } from './session-state.js';
-import { callStore } from './store-call.js';
+import type { RequestSession } from './session-state.js';
 
-export interface PartitionWriteContext {
-  options: ResolvedOptions;
-  session: RequestSession;
-  state: PartitionState;
-  fields: Record<string, unknown>;
-  json: string;
-  now: number;
-  ttl: number;
-  capacity: ChunkCapacity;
-  budget: CookieBudget;
-}
+type CookiePartition = Extract<Partition, { kind: 'cookie' }>;
 
 /**
- * Writes a cookie partition: into its cookies when it fits; else shrunk (API.md section 3);
- * else into its overflow store; else deleted. Returns the chunks to set (none = delete).
+ * Plans a cookie partition's write: into its cookies when it fits; else shrunk (the phases of
+ * the README's "Shrinkers"); else into its overflow store; else deleted. Synchronous unless a
+ * shrinker is asynchronous.
  */
-export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<Chunk[]> {
-  const { options, state, fields, json, budget } = ctx;
-  const { partition } = state;
-  const name = partition.cookieName;
-  const fitsPlaintext = (plaintextBytes: number) => {
-    const sealedLength = options.sealer.sealedLength(plaintextBytes);
-    // Every cookie's names and separators come on top of the sealed characters: longer than the
-    // bytes left, no split fits (and planning one costs a loop per chunk, at every shrink step).
-    if (sealedLength > budget.bytes) return false;
-    const plan = planChunks(name, sealedLength, ctx.capacity, Math.max(budget.cookies, 0));
-    return plan !== undefined && budget.fits(plan);
-  };
-  const fits = options.compress
-    ? compressedFitCheck(fitsPlaintext)
-    : (jsonBytes: number) => fitsPlaintext(ENVELOPE_HEADER_BYTES + jsonBytes);
+export function planCookiePartition(
+  options: ResolvedOptions,
+  session: RequestSession,
+  job: PartitionJob,
+): MaybePromise<PartitionPlan> {
+  const { state, json, fields } = job;
+  const partition = state.partition as CookiePartition;
+  const present = sortedPresent(state.present);
+  const overBy = overByFor(options.sealer, job, present);
+  const fits = fitCheck(overBy, options.compress);
 
   if (fits(Buffer.byteLength(json), fields)) {
-    if (state.storeId !== undefined && partition.overflow) {
-      // Back from the overflow store: its record goes.
-      ctx.session.stale.push({ store: partition.overflow, id: state.storeId });
-      state.storeId = undefined;
-    }
-    return sealData(ctx, json) ?? [];
+    // Back from the overflow store: its record goes.
+    const back: StoreOp[] =
+      state.storeId !== undefined && partition.overflow
+        ? [{ kind: 'destroy', store: partition.overflow, id: state.storeId }]
+        : [];
+    const plan = sealData(options, job, present, json, back);
+    if (plan) return plan;
   }
   if (state.storeId !== undefined && partition.overflow) {
-    return writeOverflow(ctx, state.storeId);
+    return overflow(options, job, present, partition.overflow, state.storeId);
   }
 
-  const result = await shrinkPartition({
+  const shrunk = shrinkPartition({
     data: fields,
     shrinkers: options.shrinkers,
     fits,
@@ -63,137 +58,148 @@ export async function writeCookiePartition(ctx: PartitionWriteContext): Promise<
       options.logger.error(
         `a shrinker of "${key}" failed and was skipped: ${error instanceof Error ? error.message : String(error)}`,
       ),
-  });
-  const bytesBefore = unshrunkBytes(ctx);
-
-  if (!result.fits && partition.overflow) {
-    const chunks = await writeOverflow(ctx, newSessionId());
-    // Nothing is removed, unless not even the id fitted (then the data is gone).
-    const removedKeys = chunks.length > 0 ? [] : Object.keys(ctx.fields);
-    report(ctx, { bytesBefore, bytesAfter: chunkBytes(chunks), shrunkKeys: [], removedKeys });
-    return chunks;
-  }
-
-  applyShrunk(ctx, result.data);
-  // Shrunk to nothing: an empty session keeps no cookies (as `decide` would on the next commit),
-  // unless it is the catch-all of a `saveUninitialized` session.
-  const keepsEmpty = partition.isCatchAll && options.saveUninitialized;
-  const empty = result.jsonBytes === 2 && !keepsEmpty;
-  const chunks = result.fits && !empty ? (sealData(ctx, JSON.stringify(result.data)) ?? []) : [];
-  report(ctx, {
-    bytesBefore,
-    bytesAfter: chunkBytes(chunks),
-    shrunkKeys: result.shrunkKeys,
-    removedKeys: result.removedKeys,
-  });
-  if (chunks.length === 0 && !(result.fits && empty)) {
-    options.logger.error(
-      `the session cookie "${name}" does not fit even empty: the request's other cookies fill ` +
-        `the budget (${ctx.session.limits.maxCookies} cookies, ${ctx.session.limits.maxTotalBytes} bytes); its cookies were deleted`,
+  }) as MaybePromise<ShrinkResult>;
+  return then(shrunk, (result) => {
+    const bytesBefore = unshrunkBytes(options, job);
+    if (!result.fits && partition.overflow) {
+      const plan = overflow(options, job, present, partition.overflow, newSessionId());
+      // Nothing is removed, unless not even the id fitted (then the data is gone).
+      const removedKeys = plan.set ? [] : Object.keys(fields);
+      return withEvent(session, job, plan, bytesBefore, { shrunkKeys: [], removedKeys });
+    }
+    // Shrunk to nothing: an empty session keeps no cookies (as on the next commit), unless it is
+    // the catch-all of a `saveUninitialized` session.
+    const keepsEmpty = partition.isCatchAll && options.saveUninitialized;
+    const empty = result.jsonBytes === 2 && !keepsEmpty;
+    const written = JSON.stringify(result.data);
+    let plan = result.fits && !empty ? sealData(options, job, present, written, []) : undefined;
+    if (!plan?.set) {
+      const gone = settle(job, present, undefined);
+      plan = {
+        state,
+        set: undefined,
+        deleted: gone.deleted,
+        cost: gone.cost,
+        storeOps: [],
+        snapshot: undefined,
+        storeId: undefined,
+        error:
+          result.fits && empty
+            ? undefined
+            : `the session cookie "${partition.cookieName}" does not fit even empty: the request's ` +
+              `other cookies fill the budget (${session.limits.maxCookies} cookies, ` +
+              `${session.limits.maxTotalBytes} bytes, ${session.limits.maxResponseHeaderBytes} ` +
+              `bytes of response headers); its cookies were deleted`,
+      };
+    }
+    return withEvent(
+      session,
+      job,
+      { ...plan, written: { from: fields, to: result.data } },
+      bytesBefore,
+      { shrunkKeys: result.shrunkKeys, removedKeys: result.removedKeys },
     );
-  }
-  return chunks;
+  });
 }
 
-function sealData(ctx: PartitionWriteContext, json: string): Chunk[] | undefined {
-  ctx.state.snapshot = json;
-  return sealIntoChunks(
-    ctx.options,
-    ctx.state.partition.cookieName,
-    { createdAt: ctx.state.createdAt, writtenAt: ctx.now, json, isStoreId: false },
-    ctx.capacity,
-    ctx.budget,
+/** The data sealed into the partition's cookies, when they fit (they are measured as built). */
+function sealData(
+  options: ResolvedOptions,
+  job: PartitionJob,
+  present: PartitionJob['state']['present'],
+  json: string,
+  storeOps: StoreOp[],
+): PartitionPlan | undefined {
+  const set = sealCookieSet(
+    options.sealer,
+    specOf(job),
+    { createdAt: job.state.createdAt, writtenAt: job.now, json, isStoreId: false },
+    options.compress,
   );
+  const sealed = set && settle(job, present, set);
+  if (!sealed?.fits) return undefined;
+  return {
+    state: job.state,
+    set,
+    deleted: sealed.deleted,
+    cost: sealed.cost,
+    storeOps,
+    snapshot: json,
+    storeId: undefined,
+  };
 }
 
-/**
- * The data, unshrunk, goes to the overflow store; the cookie keeps only the sealed id.
- * The id is sealed first: when not even it fits, nothing is written to the store, the old
- * record goes, and the data is dropped (the handler's object shows it, as after shrinking).
- */
-async function writeOverflow(ctx: PartitionWriteContext, id: string): Promise<Chunk[]> {
-  const { options, state } = ctx;
-  const store = state.partition.overflow!;
-  const name = state.partition.cookieName;
-  const chunks = sealStoreIdOrDrop(ctx, store, id);
-  if (!chunks) return [];
-  await callStore(`set in the overflow store of "${name}"`, options.storeTimeout, () =>
-    store.set(id, ctx.fields, ctx.ttl),
-  );
-  state.storeId = id;
-  state.snapshot = ctx.json;
-  return chunks;
+/** The data, unshrunk, goes to the overflow store; the cookie keeps only the sealed id. */
+function overflow(
+  options: ResolvedOptions,
+  job: PartitionJob,
+  present: PartitionJob['state']['present'],
+  store: NonNullable<CookiePartition['overflow']>,
+  id: string,
+): PartitionPlan {
+  return planRecordCookie(options, job, present, {
+    store,
+    id,
+    op: 'set',
+    what: 'set in the overflow store',
+  });
+}
+
+function withEvent(
+  session: RequestSession,
+  job: PartitionJob,
+  plan: PartitionPlan,
+  bytesBefore: number,
+  keys: Pick<ShrinkEvent, 'shrunkKeys' | 'removedKeys'>,
+): PartitionPlan {
+  const event: ShrinkEvent = {
+    cookieName: job.state.partition.cookieName,
+    userAgent: session.userAgent,
+    bytesBefore,
+    bytesAfter: plan.set ? chunkBytes(plan.set.cookies) : 0,
+    ...keys,
+  };
+  return { ...plan, event };
 }
 
 /** What the unshrunk data would have taken in cookies, name and value summed. */
-function unshrunkBytes(ctx: PartitionWriteContext): number {
-  const name = ctx.state.partition.cookieName;
-  const sealedLength = ctx.options.sealer.sealedLength(
-    ctx.options.compress
-      ? encodeEnvelope(0, 0, ctx.json, false, true).length
-      : ENVELOPE_HEADER_BYTES + Buffer.byteLength(ctx.json),
+function unshrunkBytes(options: ResolvedOptions, job: PartitionJob): number {
+  const name = job.state.partition.cookieName;
+  const sealedLength = options.sealer.sealedLength(
+    options.compress
+      ? encodeEnvelope(0, 0, job.json, false, true).length
+      : ENVELOPE_HEADER_BYTES + Buffer.byteLength(job.json),
   );
-  const plan = planChunks(name, sealedLength, ctx.capacity);
+  const plan = planChunks(name, sealedLength, job.capacity);
   if (!plan) return sealedLength + name.length;
   return plan.pairBytes - plan.valueLengths.length;
 }
 
-/** The handler's object now shows what was written, so a second commit finds no change. */
-function applyShrunk(ctx: PartitionWriteContext, shrunk: Record<string, unknown>): void {
-  for (const key of Object.keys(ctx.fields)) {
-    if (Object.prototype.hasOwnProperty.call(shrunk, key))
-      setOwn(ctx.session.data, key, shrunk[key]);
-    else delete ctx.session.data[key];
-  }
-}
-
-function report(
-  ctx: PartitionWriteContext,
-  sizes: Omit<ShrinkEvent, 'cookieName' | 'userAgent'>,
-): void {
-  const event: ShrinkEvent = {
-    cookieName: ctx.state.partition.cookieName,
-    userAgent: ctx.session.userAgent,
-    ...sizes,
-  };
-  const { logger, onShrink } = ctx.options;
-  logger.warn(
-    `the session cookie "${event.cookieName}" did not fit (${event.bytesBefore} → ${event.bytesAfter} bytes)` +
-      (event.shrunkKeys.length ? `; shrunk: ${event.shrunkKeys.join(', ')}` : '') +
-      (event.removedKeys.length ? `; removed: ${event.removedKeys.join(', ')}` : '') +
-      (event.shrunkKeys.length + event.removedKeys.length === 0
-        ? '; moved to its overflow store'
-        : ''),
-  );
-  if (!onShrink) return;
-  try {
-    onShrink(event);
-  } catch (error) {
-    logger.error(`onShrink threw: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
 /**
- * The fit check with `compress`. Sealing deflates only when that is smaller, so data that fits
- * uncompressed fits. Otherwise deflating at every shrink step would cost a full deflate per step
- * (hundreds of milliseconds for a large incompressible session), so the last measured ratio
- * predicts the deflated size, and only a candidate predicted within 10 % of fitting is deflated
- * for real. Every `true` is measured; a misprediction can only make shrinking go one step further.
+ * The fit check of the shrink engine: does a candidate of `jsonBytes` fit? Without `compress`
+ * the plaintext is the envelope's header and the JSON. With it, sealing deflates only when that
+ * is smaller, so data that fits uncompressed fits. Otherwise deflating at every shrink step
+ * would cost a full deflate per step (hundreds of milliseconds for a large incompressible
+ * session), so the last measured ratio predicts the deflated size, and only a candidate
+ * predicted within 10 % of fitting is deflated for real. Every `true` is measured; a
+ * misprediction can only make shrinking go one step further.
  */
-function compressedFitCheck(
-  fitsPlaintext: (plaintextBytes: number) => boolean,
+function fitCheck(
+  overBy: (plaintextBytes: number) => number,
+  compress: boolean,
 ): (jsonBytes: number, candidate: Record<string, unknown>) => boolean {
+  if (!compress) return (jsonBytes) => overBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0;
   let ratio: number | undefined;
   return (jsonBytes, candidate) => {
-    if (fitsPlaintext(ENVELOPE_HEADER_BYTES + jsonBytes)) return true;
+    if (overBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0) return true;
     if (
       ratio !== undefined &&
-      !fitsPlaintext(ENVELOPE_HEADER_BYTES + Math.floor(jsonBytes * ratio * 0.9))
+      overBy(ENVELOPE_HEADER_BYTES + Math.floor(jsonBytes * ratio * 0.9)) > 0
     ) {
       return false;
     }
     const plaintext = encodeEnvelope(0, 0, JSON.stringify(candidate), false, true);
     ratio = (plaintext.length - ENVELOPE_HEADER_BYTES) / Math.max(jsonBytes, 1);
-    return fitsPlaintext(plaintext.length);
+    return overBy(plaintext.length) <= 0;
   };
 }

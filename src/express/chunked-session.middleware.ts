@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isPromise } from '../core/maybe-async.js';
+import { loadForNodeResponse } from '../core/node-response.js';
 import { SessionEngine } from '../core/session-engine.js';
 import type { ChunkedSessionOptions } from '../options/options.types.js';
 import { resolveOptions } from '../options/resolve-options.js';
@@ -15,11 +17,16 @@ export function chunkedSession(
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const engine = new SessionEngine(resolveOptions(options));
   return (req, res, next) => {
-    engine
-      .load(req, res, (error) => next(error))
-      .then(
-        () => next(),
-        (error: unknown) => next(error),
-      );
+    let loaded;
+    try {
+      loaded = loadForNodeResponse(engine, req, res, next);
+    } catch (error) {
+      return next(error);
+    }
+    if (!isPromise(loaded)) return next();
+    loaded.then(
+      () => next(),
+      (error: unknown) => next(error),
+    );
   };
 }

@@ -1,4 +1,4 @@
-import { BROWSER_TABLE, type BrowserFamily } from './browser-table.js';
+import { BROWSER_TABLE, PROXY_RESPONSE_HEADER_BYTES, type BrowserFamily } from './browser-table.js';
 import type { CookieLimits } from './cookie-limits.js';
 import { browserFamily } from './user-agent.js';
 
@@ -23,7 +23,7 @@ function cachedFamily(userAgent: string): BrowserFamily {
 }
 
 /**
- * The cookie limits of the browser that sent `userAgent` (API.md section 5). The result is a
+ * The cookie limits of the browser that sent `userAgent`. The result is a
  * frozen row of `BROWSER_TABLE`; use `resolveLimits` to change it. Memoized per User-Agent.
  */
 export function browserLimits(userAgent: string | undefined): CookieLimits {
@@ -31,16 +31,30 @@ export function browserLimits(userAgent: string | undefined): CookieLimits {
   return BROWSER_TABLE[family].limits;
 }
 
-/** `base` with every field of `override` that is not `undefined`, as a new object. */
+/** The default `maxTotalBytes`: past it, the application has raised its proxies' limits. */
+const DEFAULT_MAX_TOTAL_BYTES = 8000;
+
+/**
+ * `base` with every field of `override` that is not `undefined`, as a new object. Unless it is
+ * given, `maxResponseHeaderBytes` follows a raised `maxTotalBytes`: an application that raised
+ * its proxies' request limits (both directions, as the README says) keeps sessions that large,
+ * with a response header block of `maxTotalBytes` + 4096 to write them in one response.
+ */
 export function resolveLimits(
   base: CookieLimits,
   override: Partial<CookieLimits> | undefined,
 ): CookieLimits {
+  const maxTotalBytes = override?.maxTotalBytes ?? base.maxTotalBytes;
   return {
     maxCookieBytes: override?.maxCookieBytes ?? base.maxCookieBytes,
     countsAttributes: override?.countsAttributes ?? base.countsAttributes,
     maxCookies: override?.maxCookies ?? base.maxCookies,
-    maxTotalBytes: override?.maxTotalBytes ?? base.maxTotalBytes,
+    maxTotalBytes,
+    maxResponseHeaderBytes:
+      override?.maxResponseHeaderBytes ??
+      (maxTotalBytes > DEFAULT_MAX_TOTAL_BYTES
+        ? maxTotalBytes + PROXY_RESPONSE_HEADER_BYTES
+        : base.maxResponseHeaderBytes),
   };
 }
 

@@ -1,7 +1,9 @@
 import type { BrowserFamily } from './browser-table.js';
 
-// User-Agent cues from ../shared/COOKIE-LIMITS.md section 8. Every pattern is linear (no
-// nested quantifiers), so a hostile User-Agent costs one pass per pattern.
+// User-Agent cues: the tokens each engine's own UA string carries (Chromium `Chrome/`, Edge
+// `Edg/`, EdgeHTML `Edge/`, IE `Trident/` and `MSIE`, Gecko `Firefox/` with `Gecko/`, WebKit
+// `Version/… Safari/`), and App Store Review Guideline 2.5.6 for iOS. Every pattern is linear
+// (no nested quantifiers), so a hostile User-Agent costs one pass per pattern.
 
 /** Crawlers and tools: a `name-bot/` token, crawler/spider words, or a `+http` contact URL. */
 const BOT = /bot\/|crawler|spider|\+https?:\/\//i;
@@ -26,9 +28,9 @@ const TRIDENT_IE10 = 6;
 /** IE 8 and 9 have their own Trident token, so a bare MSIE of 8 or more is IE 10+ or odd. */
 const MSIE_OLD_MAX = 7;
 const MSIE_IE10 = 10;
-/** Firefox 3.6 and older kept 50 cookies per host (COOKIE-LIMITS.md 2.2). */
+/** Firefox 3.6 and older kept 50 cookies per host (old nsCookieService.cpp; Mozilla wiki "Firefox 4 Cookie Security Review"). */
 const FIREFOX_MIN = 4;
-/** Chromium counts name + value only since about 2022; older builds count the line (2.1). */
+/** Chromium counts name + value only since about 2022 (blink-dev "Cookie size limits"); older builds count the line. */
 const CHROMIUM_NAME_VALUE_SINCE = 100;
 
 function major(match: RegExpExecArray | null): number {

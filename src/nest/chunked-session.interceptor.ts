@@ -6,15 +6,19 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { catchError, from, mergeMap, switchMap, type Observable } from 'rxjs';
+import { from, switchMap, type Observable } from 'rxjs';
+import { isPromise } from '../core/maybe-async.js';
+import { loadForNodeResponse } from '../core/node-response.js';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
 import { interceptOtherContext } from './context-commit.js';
 import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
 
 /**
- * Loads the session if nothing has yet, and writes it once the handler's result is ready —
- * a value, a Promise, an Observable or a thrown exception. Registered globally by the module.
+ * Loads the session if nothing has yet (the module's middleware usually has). Writing needs
+ * nothing from here: the response hooks commit the session once, just before the headers go
+ * out, so whatever ran after the handler (an outer interceptor, an exception filter) is written
+ * too. Registered globally by the module.
  */
 @Injectable()
 export class ChunkedSessionInterceptor implements NestInterceptor {
@@ -27,36 +31,19 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage>();
+    if (this.engine.sessionOf(req) !== undefined) return next.handle();
     const res = http.getResponse<ServerResponse>();
-    const commit = async () => {
-      try {
-        await this.engine.commit(req, res);
-      } catch (error) {
-        throw toHttpError(error);
-      }
-    };
-    // Usually the module's middleware has loaded the session already: no need to wait for it.
-    const handled =
-      this.engine.sessionOf(req) !== undefined
-        ? next.handle()
-        : from(this.load(req, res)).pipe(switchMap(() => next.handle()));
-    return handled.pipe(
-      mergeMap(async (value) => {
-        await commit();
-        return value;
-      }),
-      catchError(async (error: unknown) => {
-        await commit();
-        throw error;
-      }),
-    );
-  }
-
-  private async load(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let loaded;
     try {
-      await this.engine.load(req, res, (error) => answerServiceUnavailable(res, error));
+      loaded = loadForNodeResponse(this.engine, req, res, (error) =>
+        answerServiceUnavailable(res, error),
+      );
     } catch (error) {
       throw toHttpError(error);
     }
+    if (!isPromise(loaded)) return next.handle();
+    return from(loaded.catch((error: unknown) => Promise.reject(toHttpError(error)))).pipe(
+      switchMap(() => next.handle()),
+    );
   }
 }

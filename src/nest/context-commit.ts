@@ -4,9 +4,11 @@ import {
   type CallHandler,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { catchError, from, mergeMap, of, switchMap, type Observable } from 'rxjs';
+import { isPromise } from '../core/maybe-async.js';
+import { loadForNodeResponse } from '../core/node-response.js';
 import type { SessionEngine } from '../core/session-engine.js';
+import { markGraphqlResponse } from './graphql-response.js';
 import { graphqlHttpOf, handshakeOf, subscriptionRequestOf } from './request-of.js';
 import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
 import { failedSocketLoads } from './socket-session.guard.js';
@@ -14,8 +16,8 @@ import type { SocketSession } from './socket-session.js';
 import { socketSessionsOf } from './socket-sessions.js';
 
 /**
- * The interceptor's work outside plain HTTP handlers: GraphQL resolvers (commit on the HTTP
- * response after each one) and gateway messages (commit store partitions after each one).
+ * The interceptor's work outside plain HTTP handlers: GraphQL resolvers (load if need be; the
+ * response hooks write) and subscriptions (commit store partitions after each one).
  * `undefined` for an HTTP context, which the interceptor handles itself.
  */
 export function interceptOtherContext(
@@ -53,6 +55,13 @@ function toGraphqlError(error: unknown): unknown {
     : http;
 }
 
+/**
+ * A resolver over HTTP: the session is written once, just before the response's headers go out
+ * (the engine's response hooks), after every resolver of the operation; a store that fails then
+ * answers 503 with a GraphQL error body (graphql-response.ts). Here the session is only loaded
+ * if the module's middleware has not (Apollo's route is an Express route: it has), and the
+ * response marked as a GraphQL one.
+ */
 function interceptResolver(
   engine: SessionEngine,
   context: ExecutionContext,
@@ -66,50 +75,18 @@ function interceptResolver(
     return session ? afterSocketHandler(session, next, toGraphqlError, true) : next.handle();
   }
   const { req, res } = http;
-  const commit = async () => {
-    try {
-      await engine.commit(req, res);
-    } catch (error) {
-      withdrawSessionCookies(engine, req, res);
-      throw toGraphqlError(error);
-    }
-  };
-  const load = async () => {
-    try {
-      await engine.load(req, res, (error) => answerServiceUnavailable(res, error));
-    } catch (error) {
-      throw toGraphqlError(error);
-    }
-  };
-  // The module's middleware has usually loaded the session (Apollo's route is an Express route).
-  const handled =
-    engine.sessionOf(req) !== undefined
-      ? next.handle()
-      : from(load()).pipe(switchMap(() => next.handle()));
-  return handled.pipe(
-    mergeMap(async (value) => {
-      await commit();
-      return value;
-    }),
-    catchError(async (error: unknown) => {
-      await commit();
-      throw error;
-    }),
+  markGraphqlResponse(res);
+  if (engine.sessionOf(req) !== undefined) return next.handle();
+  let loaded;
+  try {
+    loaded = loadForNodeResponse(engine, req, res, (error) => answerServiceUnavailable(res, error));
+  } catch (error) {
+    throw toGraphqlError(error);
+  }
+  if (!isPromise(loaded)) return next.handle();
+  return from(loaded.catch((error: unknown) => Promise.reject(toGraphqlError(error)))).pipe(
+    switchMap(() => next.handle()),
   );
-}
-
-/**
- * Nothing is half-written: when a later resolver's commit fails, the lines an earlier one put
- * on the response (one operation, several mutations) are taken back, so no cookie changes.
- */
-function withdrawSessionCookies(engine: SessionEngine, req: IncomingMessage, res: ServerResponse) {
-  const ours = new Set(engine.sessionOf(req)?.setCookies ?? []);
-  if (ours.size === 0 || res.headersSent) return;
-  const current = res.getHeader('set-cookie');
-  const lines = current === undefined ? [] : Array.isArray(current) ? current : [String(current)];
-  const kept = lines.filter((line) => !ours.has(line));
-  if (kept.length > 0) res.setHeader('set-cookie', kept);
-  else res.removeHeader('set-cookie');
 }
 
 /** The result a gateway handler answers with when a store fails: its acknowledgement. */

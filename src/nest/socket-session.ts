@@ -4,7 +4,8 @@ import { loadSession } from '../core/load-session.js';
 import type { SessionData, SessionHandle } from '../core/session-handle.js';
 import { setOwn, type RequestSession } from '../core/session-state.js';
 import { callStore } from '../core/store-call.js';
-import type { ResolvedOptions, ResolvedPartition } from '../options/resolved-options.js';
+import type { Partition } from '../core/partition.js';
+import type { ResolvedOptions } from '../options/resolved-options.js';
 
 /**
  * The session of one WebSocket connection, read once from its handshake request. A socket has
@@ -30,9 +31,10 @@ export class SocketSession implements SessionHandle {
   /** Reads the session from a handshake request: synchronously unless a store record is read. */
   static load(
     options: ResolvedOptions,
+    partitions: readonly Partition[],
     req: IncomingMessage,
   ): SocketSession | Promise<SocketSession> {
-    const loaded = loadSession(options, req);
+    const loaded = loadSession(options, partitions, req);
     const build = (session: RequestSession) =>
       new SocketSession(
         options,
@@ -42,7 +44,7 @@ export class SocketSession implements SessionHandle {
           return {
             partition: ps.partition,
             valid: ps.valid,
-            storeId: ps.partition.store ? ps.storeId : undefined,
+            storeId: ps.partition.kind === 'store' ? ps.storeId : undefined,
             createdAt: ps.createdAt,
             writtenAt: ps.writtenAt,
             json,
@@ -122,7 +124,11 @@ export class SocketSession implements SessionHandle {
       const fields = routed[i]!;
       const json = JSON.stringify(fields);
       if (json === part.json) return;
-      if (part.partition.store && part.storeId !== undefined && lifeLeft(part, now) >= 0) {
+      if (
+        part.partition.kind === 'store' &&
+        part.storeId !== undefined &&
+        lifeLeft(part, now) >= 0
+      ) {
         pending.push({ part, fields, json });
         return;
       }
@@ -135,7 +141,7 @@ export class SocketSession implements SessionHandle {
       );
     }
     for (const [index, { part, fields, json }] of pending.entries()) {
-      const store = part.partition.store!;
+      const store = (part.partition as Partition & { kind: 'store' }).store;
       const id = part.storeId!;
       const name = part.partition.cookieName;
       try {
@@ -158,7 +164,7 @@ export class SocketSession implements SessionHandle {
     const { options } = this;
     const kept: string[] = [];
     for (const part of this.parts) {
-      const store = part.partition.store;
+      const store = part.partition.kind === 'store' ? part.partition.store : undefined;
       if (store && part.storeId !== undefined) {
         const id = part.storeId;
         await callStore(
@@ -205,7 +211,7 @@ export class SocketSession implements SessionHandle {
 }
 
 interface SocketPartition {
-  readonly partition: ResolvedPartition;
+  readonly partition: Partition;
   /** Whether the handshake carried a valid, unexpired session for this partition. */
   valid: boolean;
   /** The store record's id; only for a store partition whose record was found. */

@@ -16,7 +16,7 @@ class SocketSessions {
   load(req: IncomingMessage): SocketSession | Promise<SocketSession> {
     const known = this.sessions.get(req) ?? this.loading.get(req);
     if (known) return known;
-    const loaded = SocketSession.load(this.engine.options, req);
+    const loaded = SocketSession.load(this.engine.options, this.engine.partitions, req);
     if (!(loaded instanceof Promise)) return this.attach(req, loaded);
     const loading = loaded.then(
       (session) => this.attach(req, session),

@@ -16,6 +16,7 @@ const LIMIT_FIELDS: (keyof CookieLimits)[] = [
   'countsAttributes',
   'maxCookies',
   'maxTotalBytes',
+  'maxResponseHeaderBytes',
 ];
 
 const fail = (option: string, problem: string, fix: string) =>

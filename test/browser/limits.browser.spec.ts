@@ -60,7 +60,13 @@ class ShopController {
 
 @Module({
   imports: [
-    ChunkedSessionModule.forRoot({ secret: SECRET, onShrink: (event) => events.push(event) }),
+    ChunkedSessionModule.forRoot({
+      secret: SECRET,
+      // Chromium talks to the application directly: no proxy's response buffer to fit, so one
+      // response may carry the whole set (test/browser/nginx.browser.spec.ts keeps the default).
+      limits: { maxResponseHeaderBytes: 16384 },
+      onShrink: (event) => events.push(event),
+    }),
     HistoryModule,
   ],
   controllers: [ShopController],

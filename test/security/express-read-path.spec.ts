@@ -26,7 +26,13 @@ describe('the Express middleware under hostile Cookie headers', () => {
   beforeAll(async () => {
     const app = express();
     app.use(express.json());
-    app.use(chunkedSession({ secret: SECRET, limits: { maxCookieBytes: 1200 } }));
+    // Several chunks in one response: the response budget is not what this file tests.
+    app.use(
+      chunkedSession({
+        secret: SECRET,
+        limits: { maxCookieBytes: 1200, maxResponseHeaderBytes: 32768 },
+      }),
+    );
     app.post('/write', (req, res) => {
       Object.assign(req.session, req.body);
       res.status(201).json({ ok: true });

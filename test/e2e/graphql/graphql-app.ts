@@ -35,6 +35,7 @@ import {
   type ChunkedSessionOptions,
   type SessionData,
 } from '../../../src/index.js';
+import type { TestBrowser } from '../../support/browser.js';
 
 @Controller()
 export class SignInController {
@@ -147,9 +148,7 @@ export function graphqlModule(options: ChunkedSessionOptions): unknown {
 
 /** Sends one GraphQL operation as a browser's fetch would: POST, JSON, the jar's cookies. */
 export async function graphql(
-  browser: {
-    post(path: string, body: unknown): Promise<{ status: number; json: any; setCookies: string[] }>;
-  },
+  browser: TestBrowser,
   query: string,
   variables?: Record<string, unknown>,
 ) {

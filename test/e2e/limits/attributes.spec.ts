@@ -22,6 +22,8 @@ const AttributesModule = setGetAppModule(
     secret: SECRET,
     cookieName: 'sid',
     cookie: { maxAge: 3600, path: '/app', sameSite: 'strict' },
+    // One response carries the whole set here; the response budget has its own tests.
+    limits: { maxResponseHeaderBytes: 32768 },
   },
   { controller: setGetController('app') },
 );

@@ -39,6 +39,10 @@ const SharedBudgetModule = setGetAppModule(
       { cookieName: 'prefs', fields: ['prefs'] },
       { cookieName: 'session', fields: 'auto' },
     ],
+    // A whole set in one response, and the whole 8000 bytes of the Cookie header (no headroom
+    // for script cookies, as when an application sets maxTotalBytes): the response budget and
+    // the headroom have their own tests.
+    limits: { maxTotalBytes: 8000, maxResponseHeaderBytes: 32768 },
     onShrink: (event) => events.push(event),
   },
   { controller: SessionController },

@@ -122,7 +122,8 @@ describe('chunkedSession() in a plain Express 5 application', () => {
     };
     visit(resolve(SRC, 'express/chunked-session.middleware.ts'));
     expect(seen.has(resolve(SRC, 'core/session-engine.ts'))).toBe(true);
-    expect(seen.has(resolve(SRC, 'core/commit-session.ts'))).toBe(true);
+    expect(seen.has(resolve(SRC, 'core/plan-commit.ts'))).toBe(true);
+    expect(seen.has(resolve(SRC, 'core/node-response.ts'))).toBe(true);
     expect(offenders).toEqual([]);
   });
 });

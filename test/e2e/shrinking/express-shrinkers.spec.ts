@@ -210,7 +210,7 @@ describe('shrinkers given in the options, with the Express middleware', () => {
     expect(events.map((e) => [e.bytesAfter, e.removedKeys])).toEqual([[0, ['keep']]]);
     expect(error.mock.calls).toEqual([
       [
-        '[nestjs-chunked-session] the session cookie "session" does not fit even empty: the request\'s other cookies fill the budget (180 cookies, 1500 bytes); its cookies were deleted',
+        '[nestjs-chunked-session] the session cookie "session" does not fit even empty: the request\'s other cookies fill the budget (180 cookies, 1500 bytes, 4096 bytes of response headers); its cookies were deleted',
       ],
     ]);
   });

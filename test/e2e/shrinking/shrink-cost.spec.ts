@@ -1,6 +1,6 @@
 /**
  * The cost of shrinking a 64 KB session to the default 8000-byte budget through the engine's
- * save path (`commitSession`: routing, shrinking, sealing, chunking). It is measured and logged,
+ * save path (`SessionEngine.commit`: routing, shrinking, sealing, chunking). It is measured and logged,
  * never asserted on (the machine is shared and noisy); what is asserted is that each result fits.
  *
  * Run alone for the figure: node scripts/test.mjs test/e2e/shrinking/shrink-cost.spec.ts
@@ -13,8 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { commitSession } from '../../../src/core/commit-session.js';
-import { loadSession } from '../../../src/core/load-session.js';
+import { SessionEngine } from '../../../src/core/session-engine.js';
 import { resolveOptions } from '../../../src/options/resolve-options.js';
 import type { ShrinkerRegistration, ShrinkEvent } from '../../../src/index.js';
 import { byteLength, isDeletion, lineName, lineValue } from '../limits/jar-client.js';
@@ -99,6 +98,8 @@ describe('the cost of shrinking a 64 KB session to 8000 bytes (measured, not ass
       { secret: SECRET, shrinkers, compress, onShrink: (event) => events.push(event) },
       { warn: () => undefined, error: () => undefined },
     );
+    const engine = new SessionEngine(options);
+    const head = { headerBytes: 200, setCookies: [], secure: false };
     const template = make();
     const jsonBytes = byteLength(JSON.stringify(template));
     expect(jsonBytes).toBeGreaterThan(60000);
@@ -107,10 +108,10 @@ describe('the cost of shrinking a 64 KB session to 8000 bytes (measured, not ass
     const times: number[] = [];
     for (let i = 0; i < warmup + iterations; i++) {
       const req = requestFor(UA);
-      const session = await loadSession(options, req);
+      const session = await engine.load(req);
       Object.assign(session.data, structuredClone(template));
       const start = performance.now();
-      const lines = await commitSession(options, session, req, new Set());
+      const lines = await engine.commit(session, head);
       const elapsed = performance.now() - start;
       if (i >= warmup) times.push(elapsed);
 

@@ -351,7 +351,7 @@ describe('shrinking through a Nest application', () => {
       ],
       [
         'error',
-        'the session cookie "session" does not fit even empty: the request\'s other cookies fill the budget (180 cookies, 1500 bytes); its cookies were deleted',
+        'the session cookie "session" does not fit even empty: the request\'s other cookies fill the budget (180 cookies, 1500 bytes, 4096 bytes of response headers); its cookies were deleted',
       ],
     ]);
     // Nothing is read, and a later response writes nothing more.

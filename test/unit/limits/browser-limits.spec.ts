@@ -21,8 +21,9 @@ function limits(
   countsAttributes: boolean,
   maxCookies: number,
   maxTotalBytes: number,
+  maxResponseHeaderBytes = 4096,
 ): CookieLimits {
-  return { maxCookieBytes, countsAttributes, maxCookies, maxTotalBytes };
+  return { maxCookieBytes, countsAttributes, maxCookies, maxTotalBytes, maxResponseHeaderBytes };
 }
 
 /** Written out, not read from the table: API.md section 5, then the old-browser rows. */
@@ -133,7 +134,9 @@ describe('BROWSER_TABLE', () => {
 
   it.each(BROWSER_FAMILIES)('%s cites its source and names its browsers', (family) => {
     expect(BROWSER_TABLE[family].source.trim()).not.toBe('');
-    expect(BROWSER_TABLE[family].source).toContain('COOKIE-LIMITS.md');
+    // A primary source, tagged with its kind, never a document outside the package.
+    expect(BROWSER_TABLE[family].source).toMatch(/\[(src|doc|spec|meas|old-meas)\]/);
+    expect(BROWSER_TABLE[family].source).not.toMatch(/COOKIE-LIMITS|API\.md/);
     expect(BROWSER_TABLE[family].browsers.trim()).not.toBe('');
   });
 
@@ -158,13 +161,28 @@ describe('resolveLimits', () => {
   it('merges field by field and ignores undefined fields', () => {
     expect(
       resolveLimits(base, { maxTotalBytes: 16000, maxCookies: undefined, countsAttributes: false }),
-    ).toEqual(limits(4093, false, 50, 16000));
+    ).toEqual(limits(4093, false, 50, 16000, 16000 + 4096));
+  });
+
+  it('gives maxResponseHeaderBytes 4096 up to a maxTotalBytes of 8000, then maxTotalBytes + 4096', () => {
+    expect(resolveLimits(base, { maxTotalBytes: 8000 }).maxResponseHeaderBytes).toBe(4096);
+    expect(resolveLimits(base, { maxTotalBytes: 2000 }).maxResponseHeaderBytes).toBe(4096);
+    expect(resolveLimits(base, { maxTotalBytes: 8001 }).maxResponseHeaderBytes).toBe(12097);
+    expect(resolveLimits(base, { maxTotalBytes: 60000 }).maxResponseHeaderBytes).toBe(64096);
+  });
+
+  it('takes maxResponseHeaderBytes as given, whatever maxTotalBytes is', () => {
+    expect(
+      resolveLimits(base, { maxTotalBytes: 60000, maxResponseHeaderBytes: 16384 })
+        .maxResponseHeaderBytes,
+    ).toBe(16384);
+    expect(resolveLimits(base, { maxResponseHeaderBytes: 8192 }).maxResponseHeaderBytes).toBe(8192);
   });
 
   it('takes every field when all are given, leaving base untouched', () => {
     const frozen = BROWSER_TABLE.unknown.limits;
-    expect(resolveLimits(frozen, limits(4096, false, 180, 32000))).toEqual(
-      limits(4096, false, 180, 32000),
+    expect(resolveLimits(frozen, limits(4096, false, 180, 32000, 20000))).toEqual(
+      limits(4096, false, 180, 32000, 20000),
     );
     expect(frozen).toEqual(base);
   });

@@ -388,7 +388,7 @@ describe('resolveOptions: every bad option stops start-up, naming the option and
       'an unknown limit',
       { secret: S, limits: { maxBytes: 1 } },
       'limits.maxBytes',
-      `${P} \`limits.maxBytes\` is not a limit. Use only maxCookieBytes, countsAttributes, maxCookies, maxTotalBytes.`,
+      `${P} \`limits.maxBytes\` is not a limit. Use only maxCookieBytes, countsAttributes, maxCookies, maxTotalBytes, maxResponseHeaderBytes.`,
     ],
     [
       'a zero limit',
