@@ -6,6 +6,7 @@
 //   --duration S       seconds per cell (default 3)
 //   --variants a,b     only these variants (the ceiling `none` is always added)
 //   --no-micro         skip the micro-benchmarks      --no-http   skip the HTTP benchmarks
+//   --no-fastify       skip the Fastify block (bench/fastify-block.mjs)
 //   --profile A,B      start those servers with --cpu-prof (profiles in bench/profiles/)
 //   --sizes 200b,3k     only these sizes (200b, 3k, 12k)
 //   --report-only      write results.md and results.svg again from results.json (and NOTES.md)
@@ -19,6 +20,7 @@ import { Redis } from 'ioredis';
 import { SIZES as ALL_SIZES } from './payloads.mjs';
 import { REDIS_URL, VARIANTS, VARIANT_NAMES } from './variants.mjs';
 import { rewriteReport, writeReport } from './report.mjs';
+import { appendFastifyReport, runFastifyBlock } from './fastify-block.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -399,6 +401,7 @@ function versions() {
 async function main() {
   if (flag('--report-only')) {
     rewriteReport(here);
+    appendFastifyReport(here);
     log('bench/results.md and bench/results.svg written again from bench/results.json');
     return;
   }
@@ -440,6 +443,10 @@ async function main() {
     finishedAt: new Date().toISOString(),
   };
   writeReport(outcome, here);
+  if (!flag('--no-http') && !flag('--no-fastify')) {
+    const opts = { here, start, rounds: ROUNDS, duration: DURATION, userAgent: UA, log };
+    await runFastifyBlock({ ...opts, connections: CONNECTIONS });
+  }
   log(
     `done in ${elapsedSeconds.toFixed(0)} s: bench/results.md, bench/results.svg, bench/results.json`,
   );

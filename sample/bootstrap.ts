@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { HtmlErrorFilter } from './html-error.filter.js';
 import { FileStore, RedisStore, type SessionStore } from './library.js';
@@ -19,6 +19,8 @@ export interface SampleOptions {
   redisUrl?: string;
   /** FileStore's folder. Default: the library's (`<os tmpdir>/nestjs-chunked-session`). */
   sessionDir?: string;
+  /** `'fastify'` runs it on `FastifyAdapter` (`PLATFORM=fastify npm start`). Default Express. */
+  platform?: 'express' | 'fastify';
   /** Nest's log levels. Default: warnings and errors (the library warns on every shrink). */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
 }
@@ -28,6 +30,8 @@ export interface RunningSample {
   url: string;
   /** The store of the `sid` partition, as the page names it. */
   storeLabel: string;
+  /** The HTTP platform it runs on. */
+  platform: 'express' | 'fastify';
   /** Whether the secret was made up at start-up. */
   randomSecret: boolean;
   close(): Promise<void>;
@@ -38,12 +42,18 @@ export async function startSample(options: SampleOptions = {}): Promise<RunningS
   const { store, storeLabel, closeStore } = await openStore(options);
   const shrinkLog = new ShrinkLog();
   const secret = options.secret ?? randomBytes(32).toString('base64url');
-  let app: NestExpressApplication;
+  const platform = options.platform ?? 'express';
+  const module = AppModule.forRoot({ secret, store, storeLabel, shrinkLog });
+  const nestOptions = { logger: options.logger ?? ['error', 'warn'] } as const;
+  let app: INestApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ secret, store, storeLabel, shrinkLog }),
-      { logger: options.logger ?? ['error', 'warn'] },
-    );
+    if (platform === 'fastify') {
+      // The same application and session code on Fastify: only the adapter changes.
+      const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+      app = await NestFactory.create(module, new FastifyAdapter(), nestOptions);
+    } else {
+      app = await NestFactory.create(module, nestOptions);
+    }
     app.use(shrinkLog.middleware);
     app.useGlobalFilters(new HtmlErrorFilter());
     await app.listen(options.port ?? 3000, options.host ?? '127.0.0.1');
@@ -56,6 +66,7 @@ export async function startSample(options: SampleOptions = {}): Promise<RunningS
   return {
     url: `http://${host}:${address.port}`,
     storeLabel,
+    platform,
     randomSecret: options.secret === undefined,
     close: async () => {
       await app.close();

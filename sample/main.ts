@@ -1,7 +1,7 @@
 /**
  * The sample shop's entry point, run by `npm start` (scripts/start-sample.mjs compiles it first).
  * Environment: PORT (3000), HOST (127.0.0.1), SESSION_SECRET (random), REDIS_URL (none: files),
- * SESSION_DIR (FileStore's folder).
+ * SESSION_DIR (FileStore's folder), PLATFORM (`express`, or `fastify` for FastifyAdapter).
  */
 import { startSample } from './bootstrap.js';
 
@@ -14,7 +14,14 @@ function port(text: string | undefined): number {
   return n;
 }
 
+function platform(text: string | undefined): 'express' | 'fastify' {
+  if (text === undefined || text === '' || text === 'express') return 'express';
+  if (text === 'fastify') return 'fastify';
+  throw new Error(`PLATFORM must be express or fastify (got ${JSON.stringify(text)})`);
+}
+
 const sample = await startSample({
+  platform: platform(process.env.PLATFORM),
   port: port(process.env.PORT),
   host: process.env.HOST || '127.0.0.1',
   secret: process.env.SESSION_SECRET || undefined,
@@ -25,6 +32,7 @@ const sample = await startSample({
 console.log(
   [
     `Sample shop listening on ${sample.url}`,
+    ...(sample.platform === 'fastify' ? ['  platform: NestJS on Fastify (FastifyAdapter)'] : []),
     `  sessions: sealed cookies; user and roles in ${sample.storeLabel}`,
     ...(sample.randomSecret
       ? ['  secret: made up at start-up (set SESSION_SECRET to keep sessions across restarts)']

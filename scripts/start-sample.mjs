@@ -1,6 +1,7 @@
 // `npm start`: compiles the sample shop (sample/, with the library's source) into dist-sample/
 // with the installed TypeScript, then runs it. Nothing but `npm install` is needed beforehand.
-// Environment: PORT (3000), HOST (127.0.0.1), SESSION_SECRET, REDIS_URL, SESSION_DIR.
+// Environment: PORT (3000), HOST (127.0.0.1), SESSION_SECRET, REDIS_URL, SESSION_DIR,
+// PLATFORM (express, or fastify: the same application on FastifyAdapter).
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

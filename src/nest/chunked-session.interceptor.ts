@@ -12,6 +12,7 @@ import { loadForNodeResponse } from '../core/node-response.js';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
 import { interceptOtherContext } from './context-commit.js';
+import { isFastifyReply } from './fastify-platform.js';
 import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
 
 /**
@@ -33,6 +34,8 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
     const req = http.getRequest<IncomingMessage>();
     if (this.engine.sessionOf(req) !== undefined) return next.handle();
     const res = http.getResponse<ServerResponse>();
+    // On Fastify the module's hooks load and write the session (src/nest/fastify-platform.ts).
+    if (isFastifyReply(res)) return next.handle();
     let loaded;
     try {
       loaded = loadForNodeResponse(this.engine, req, res, (error) =>

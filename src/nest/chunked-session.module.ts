@@ -1,5 +1,13 @@
-import { Global, Logger, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  Optional,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { SessionEngine } from '../core/session-engine.js';
 import type { ChunkedSessionOptions } from '../options/options.types.js';
 import { resolveOptions } from '../options/resolve-options.js';
@@ -11,13 +19,15 @@ import {
   ChunkedSessionConfigurableModule,
 } from './chunked-session.module-definition.js';
 import { GatewayEnhancers } from './gateway-enhancers.js';
+import { useFastifyHooks } from './fastify-platform.js';
 import { ShrinkerExplorer } from './shrinker.explorer.js';
 import { SocketSessionGuard } from './socket-session.guard.js';
 
 /**
  * The global session module: `ChunkedSessionModule.forRoot(options)` or `forRootAsync(...)`.
  * Mounts a middleware that loads the session before guards, registers the interceptor that
- * writes it, and finds `@Shrinker()` methods on every provider.
+ * writes it, and finds `@Shrinker()` methods on every provider. On Fastify, hooks on the
+ * adapter's instance load and write it instead (src/nest/fastify-platform.ts).
  */
 @Global()
 @Module({
@@ -48,7 +58,15 @@ import { SocketSessionGuard } from './socket-session.guard.js';
   exports: [CHUNKED_SESSION_ENGINE, ChunkedSessionInterceptor],
 })
 export class ChunkedSessionModule extends ChunkedSessionConfigurableModule implements NestModule {
+  constructor(
+    @Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
+    super();
+  }
+
   configure(consumer: MiddlewareConsumer): void {
+    if (useFastifyHooks(this.adapterHost, this.engine, consumer)) return;
     consumer.apply(ChunkedSessionMiddleware).forRoutes('{*splat}');
   }
 }

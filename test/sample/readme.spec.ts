@@ -58,6 +58,7 @@ function compilerOptions(): ts.CompilerOptions {
     paths: {
       'nestjs-chunked-session': [join(ROOT, 'src/index.ts')],
       'nestjs-chunked-session/express': [join(ROOT, 'src/express/index.ts')],
+      'nestjs-chunked-session/fastify': [join(ROOT, 'src/fastify/index.ts')],
     },
   };
 }
@@ -172,6 +173,7 @@ describe('README.md', () => {
       'Shrinkers',
       'Partitions and stores',
       'Express without Nest',
+      'Fastify',
       'GraphQL and WebSockets',
       'Limits, and running behind proxies',
       'Security',

@@ -17,7 +17,7 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 /** Rounds of "View 10" + "Add 10" before giving up on seeing a shrink (one is seen at the 5th). */
 const MAX_ROUNDS = 12;
 
-function scenario(): void {
+function scenario(platform: 'express' | 'fastify'): void {
   let sample: RunningSample;
   let chromium: RunningChromium;
   let context: BrowserContext;
@@ -26,7 +26,7 @@ function scenario(): void {
 
   beforeAll(async () => {
     sessionDir = mkdtempSync(join(tmpdir(), 'chunked-session-sample-'));
-    sample = await startSample({ port: 0, secret: SECRET, sessionDir, logger: false });
+    sample = await startSample({ port: 0, secret: SECRET, sessionDir, logger: false, platform });
     chromium = await launchChromium();
     context = chromium.context;
     page = context.pages()[0] ?? (await context.newPage());
@@ -189,7 +189,10 @@ function scenario(): void {
     expect(first.value.startsWith(`${shop.length}.`)).toBe(true);
 
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'sample.png'), fullPage: true });
+    await page.screenshot({
+      path: join(ARTIFACTS, platform === 'fastify' ? 'sample-fastify.png' : 'sample.png'),
+      fullPage: true,
+    });
   });
 
   it('finds the session intact after a reload, with no cookie rewritten', async () => {
@@ -228,4 +231,6 @@ function scenario(): void {
   });
 }
 
-describeWithChromium('the sample shop in Chromium', scenario);
+// One scenario, both of Nest's HTTP platforms: the sample's code does not change between them.
+describeWithChromium('the sample shop in Chromium (Express)', () => scenario('express'));
+describeWithChromium('the sample shop in Chromium (FastifyAdapter)', () => scenario('fastify'));

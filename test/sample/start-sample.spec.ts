@@ -93,6 +93,41 @@ describe('npm start (scripts/start-sample.mjs)', () => {
     expect(await run.exited).toBe(0);
   }, 120_000);
 
+  it('PLATFORM=fastify npm start: the same shop on FastifyAdapter', async () => {
+    child = spawn(process.execPath, ['scripts/start-sample.mjs'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '',
+        SESSION_SECRET: 'a-start-sample-fastify-secret-0123456789',
+        REDIS_URL: '',
+        SESSION_DIR: sessionDir,
+        PLATFORM: 'fastify',
+      },
+    });
+    const run = watch(child);
+    const url = await run.url;
+    expect(run.output().stdout.split('\n').slice(1, 4)).toEqual([
+      `Sample shop listening on ${url}`,
+      '  platform: NestJS on Fastify (FastifyAdapter)',
+      `  sessions: sealed cookies; user and roles in FileStore in ${sessionDir}`,
+    ]);
+    const browser = new TestBrowser(url);
+    const home = await browser.get('/');
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const login = await browser.post('/login', { name: 'bob' });
+    expect(login.status).toBe(303);
+    expect([...(await browser.cookies()).keys()]).toEqual(['sid']);
+    expect((await browser.get('/')).text).toContain('<span data-test="user">bob</span>');
+    const guarded = await new TestBrowser(url).get('/account');
+    expect(guarded.status).toBe(401);
+    expect(guarded.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }, 120_000);
+
   it('refuses a PORT that is not a port number, saying so', () => {
     // dist-sample/ was compiled by the test above.
     const result = spawnSync(process.execPath, ['dist-sample/sample/main.js'], {

@@ -67,14 +67,14 @@ class DefaultsController {
 
 async function startWith(
   options: Omit<ChunkedSessionOptions, 'secret'>,
-  configure?: (app: NestExpressApplication) => void,
+  trustProxy?: string,
 ): Promise<{ running: RunningApp; client: RawClient; close(): Promise<void> }> {
   @Module({
     imports: [ChunkedSessionModule.forRoot({ secret: SECRET, ...options })],
     controllers: [DefaultsController],
   })
   class DefaultsModule {}
-  const running = await startNestApp(DefaultsModule, { configure });
+  const running = await startNestApp(DefaultsModule, { trustProxy });
   const client = new RawClient(running.url);
   return {
     running,
@@ -94,7 +94,7 @@ describe('cookie attributes by default', () => {
 
   beforeAll(async () => {
     plain = await startWith({});
-    proxied = await startWith({}, (app) => app.set('trust proxy', 'loopback'));
+    proxied = await startWith({}, 'loopback');
   });
   afterAll(async () => {
     await plain.close();

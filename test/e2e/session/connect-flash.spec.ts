@@ -132,19 +132,25 @@ describe.each(SESSIONS)('connect-flash on %s', (name, makeSession) => {
 
 // ---- the same in Nest ---------------------------------------------------------------------
 
-type FlashRequest = { flash(type: string, message?: string): string[] | number };
+type Flash = (type: string, message?: string) => string[] | number;
+/** Express's request, or on Fastify the `FastifyRequest`, whose Node request (`raw`) the middleware saw. */
+type FlashRequest = { flash?: Flash; raw?: { flash: Flash } };
+const flashOf = (req: FlashRequest): Flash => {
+  const raw = req.raw;
+  return raw ? raw.flash.bind(raw) : req.flash!.bind(req);
+};
 
 @Controller()
 class FlashController {
   @Post('save')
   @Redirect('/', 303)
   save(@Req() req: FlashRequest): void {
-    req.flash('info', 'Saved in Nest.');
+    flashOf(req)('info', 'Saved in Nest.');
   }
 
   @Get()
   show(@Req() req: FlashRequest) {
-    return { info: req.flash('info') };
+    return { info: flashOf(req)('info') };
   }
 }
 

@@ -11,9 +11,7 @@ type AppOptions = Parameters<typeof sessionAppModule>[0];
 function app(options: AppOptions, trustProxy = false) {
   const holder: { running?: RunningApp } = {};
   beforeAll(async () => {
-    holder.running = await startNestApp(sessionAppModule(options), {
-      configure: trustProxy ? (a) => a.set('trust proxy', true) : undefined,
-    });
+    holder.running = await startNestApp(sessionAppModule(options), { trustProxy });
   });
   afterAll(() => holder.running!.close());
   return () => new TestBrowser(holder.running!.url);

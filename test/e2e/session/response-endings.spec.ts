@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestBrowser } from '../../support/browser.js';
+import { CaptureLogger } from '../../support/capture-logger.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
+import { onFastify } from '../../support/platform.js';
 import { ResponsesAppModule } from '../fixtures/responses.module.js';
 import { CHROME_UA } from '../fixtures/secrets.js';
 
@@ -8,8 +10,9 @@ const COOKIE_LINE = /^session=1\.[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax
 
 describe('the session is written before the headers go out, whichever way the handler ends', () => {
   let running: RunningApp;
+  const logger = new CaptureLogger();
   beforeAll(async () => {
-    running = await startNestApp(ResponsesAppModule);
+    running = await startNestApp(ResponsesAppModule, { configure: (app) => app.useLogger(logger) });
   });
   afterAll(() => running.close());
 
@@ -95,7 +98,7 @@ describe('the session is written before the headers go out, whichever way the ha
     const browser = new TestBrowser(running.url, CHROME_UA);
     const res = await browser.get('/end/shrink-in-filter');
     expect(res.status).toBe(418);
-    // One commit, just before the headers: what the filter left, in one cookie, nothing else.
+    // One commit, just before the headers (Fastify: in onSend): what the filter left, in one cookie, nothing else.
     expect(res.setCookies).toHaveLength(1);
     expect(res.setCookies[0]).toMatch(COOKIE_LINE);
     expect([...(await browser.cookies()).keys()]).toEqual(['session']);
@@ -128,4 +131,25 @@ describe('the session is written before the headers go out, whichever way the ha
       expect(again.setCookies).toEqual([]);
     }
   });
+
+  // On Fastify, Fastify itself writes the head after its onSend hooks; a handler that writes
+  // the Node response by hand bypasses them (Express has no such path: these routes are Fastify's).
+  (onFastify ? it : it.skip)(
+    'Fastify: reply.raw and reply.hijack() answer, save nothing, and say so once',
+    async () => {
+      const browser = new TestBrowser(running.url);
+      const raw = await browser.get('/end/fastify-raw');
+      expect(raw.status).toBe(200);
+      expect(raw.text).toBe('written through reply.raw');
+      expect(raw.setCookies).toEqual([]);
+      const hijacked = await browser.get('/end/fastify-hijack');
+      expect(hijacked.text).toBe('hijacked');
+      expect(hijacked.setCookies).toEqual([]);
+      expect((await browser.get('/session')).json).toEqual({ data: {}, isNew: true });
+      const said = logger.warnings.filter((w) => w.includes('reply.raw'));
+      expect(said).toEqual([
+        "the response to GET /end/fastify-raw was written through reply.raw or after reply.hijack(), which Fastify's onSend hooks never see: session changes made for such responses are not saved. Answer with reply.send() (this is said once).",
+      ]);
+    },
+  );
 });
