@@ -16,10 +16,10 @@ import { socketSessionsOf } from './socket-sessions.js';
 export const failedSocketLoads = new WeakMap<object, unknown>();
 
 /**
- * Registered globally, first of the module's guards: before a gateway message (or a GraphQL
- * subscription over `graphql-ws`) reaches the application's guards, reads the connection's
- * session from its handshake request once, and empties what has expired since. HTTP requests
- * pass through untouched (the module's middleware has loaded their session).
+ * Reads a connection's session from its handshake request once, and empties what has expired
+ * since, before the application's guards run: registered globally (`APP_GUARD`) for GraphQL
+ * subscriptions over `graphql-ws`, and put first on every gateway class for gateway messages
+ * (gateway-enhancers.ts). HTTP requests pass through (the module's middleware loaded theirs).
  */
 @Injectable()
 export class SocketSessionGuard implements CanActivate, OnApplicationBootstrap {
