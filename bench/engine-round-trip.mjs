@@ -9,7 +9,7 @@ const NAME = 'session';
 const CHROME_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
 
-/** Seal as `commitSession` + `sealIntoChunks` do, then open as `loadSession` does. */
+/** Seal as the commit does (`cookie-set.ts`: seal, then chunk), then open as `loadSession` does. */
 export function engineRoundTrip(sealer) {
   const limits = browserLimits(CHROME_UA);
   const capacity = {

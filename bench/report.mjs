@@ -329,7 +329,7 @@ export function writeReport(outcome, dir) {
     lines.push(
       '## Micro-benchmarks',
       '',
-      `One process; µs per call, the best of ${micro.samples} samples of about ${micro.sampleMs} ms each (wall time; the candidates' samples interleaved round-robin; other work on a shared machine only ever adds time, and each sample is long enough to include its own garbage collection). Every candidate's round trip is checked to give the data back. This library's figure is the engine's per-request work: \`JSON.stringify\`, the envelope (timestamps), the sealer, chunk planning and splitting; then joining the chunks, opening, and decoding the envelope (\`JSON.parse\`). The floors draw their IV from a pool of random bytes as this library does. Shrinking: the engine's save path (\`commitSession\`) on a fresh session each run, median time of the commit.`,
+      `One process; µs per call, the best of ${micro.samples} samples of about ${micro.sampleMs} ms each (wall time; the candidates' samples interleaved round-robin; other work on a shared machine only ever adds time, and each sample is long enough to include its own garbage collection). Every candidate's round trip is checked to give the data back. This library's figure is the engine's per-request work: \`JSON.stringify\`, the envelope (timestamps), the sealer, chunk planning and splitting; then joining the chunks, opening, and decoding the envelope (\`JSON.parse\`). The floors draw their IV from a pool of random bytes as this library does. Shrinking: the engine's save path (\`SessionEngine.commit\`, with \`maxTotalBytes\` 8000 and a response budget that carries them) on a fresh session each run, median time of the commit.`,
       '',
       ...microTables(micro),
       '',

@@ -1,14 +1,15 @@
 // Diagnostics: the shrinking benchmark alone, in a loop, for a profile.
 //   node [--cpu-prof] bench/shrink-loop.mjs urls|ids
 import { resolveOptions } from '../dist/esm/options/resolve-options.js';
-import { loadSession } from '../dist/esm/core/load-session.js';
-import { commitSession } from '../dist/esm/core/commit-session.js';
+import { SessionEngine } from '../dist/esm/core/session-engine.js';
 import { makeBigSession } from './payloads.mjs';
 
 const big = makeBigSession(64 * 1024, process.argv[2] ?? 'urls');
 const options = resolveOptions(
   {
     secret: 'x'.repeat(40),
+    // 8000 bytes of Cookie header, and a response that may carry them (the target's figure).
+    limits: { maxTotalBytes: 8000, maxResponseHeaderBytes: 16384 },
     shrinkers: [
       {
         key: 'recentlyViewed',
@@ -19,12 +20,13 @@ const options = resolveOptions(
   { warn() {}, error() {} },
 );
 const req = { headers: { 'user-agent': 'Mozilla/5.0 Chrome/156.0.0.0 Safari/537.36' }, socket: {} };
+const engine = new SessionEngine(options);
 const times = [];
 for (let i = 0; i < 100; i++) {
-  const s = await loadSession(options, req);
+  const s = await engine.load({ ...req });
   Object.assign(s.data, big);
   const c0 = process.cpuUsage();
-  await commitSession(options, s, req, new Set());
+  await engine.commit(s, { headerBytes: 200, setCookies: [], secure: false });
   const c = process.cpuUsage(c0);
   if (i >= 10) times.push((c.user + c.system) / 1000);
 }

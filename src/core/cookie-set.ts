@@ -94,6 +94,17 @@ export function sealCookieSet(
   return { cookies, sent: cookies };
 }
 
+/**
+ * How many cookies the set the request carried has (today's format: the count before the first
+ * value's dot), so that the cookies past it can be deleted; 0 when there is no readable count.
+ */
+export function carriedSetCount(cookieName: string, values: ReadonlyMap<string, string>): number {
+  const first = values.get(cookieName);
+  if (first === undefined) return 0;
+  const count = Number(first.slice(0, first.indexOf('.')));
+  return Number.isInteger(count) && count > 0 ? count : 0;
+}
+
 /** Name + value bytes of the cookies, summed: the measure of ShrinkEvent. */
 export function chunkBytes(chunks: readonly Chunk[]): number {
   let sum = 0;

@@ -2,8 +2,11 @@ import type { ResolvedOptions } from '../options/resolved-options.js';
 import type { Partition } from './partition.js';
 import { setOwn, type PartitionState, type RequestSession } from './session-state.js';
 
-/** What a partition needs on this response: nothing, its cookies (and record) written, or cleared. */
-export type Decision = 'keep' | 'write' | 'clear';
+/**
+ * What a partition needs on this response: nothing; its cookies (and record) written; cleared;
+ * or, unchanged, the request's cookies past its set deleted (`tidy`: junk or stale chunks).
+ */
+export type Decision = 'keep' | 'write' | 'clear' | 'tidy';
 
 /** One partition's fields on this response, their one serialization, and what they need. */
 export interface Change {
@@ -27,12 +30,11 @@ export function detectChanges(
   const fields = routeFields(options, partitions, session.data, warnedFields);
   return session.partitions.map((state, i) => {
     const json = JSON.stringify(fields[i]);
-    return {
-      state,
-      fields: fields[i]!,
-      json,
-      decision: decide(options, session, state, json, now),
-    };
+    let decision = decide(options, session, state, json, now);
+    if (decision === 'keep' && state.valid && state.present.some((c) => c.index >= state.count)) {
+      decision = 'tidy';
+    }
+    return { state, fields: fields[i]!, json, decision };
   });
 }
 

@@ -5,6 +5,7 @@ import { browserLimits, resolveLimits } from '../limits/browser-limits.js';
 import type { ResolvedOptions } from '../options/resolved-options.js';
 import { SCRIPT_COOKIE_HEADROOM } from './allowance.js';
 import { nowSeconds } from './clock.js';
+import { carriedSetCount } from './cookie-set.js';
 import { recordStore, type Partition } from './partition.js';
 import { readRequestCookies, type RequestCookies } from './request-cookies.js';
 import {
@@ -87,6 +88,7 @@ function readPartition(
     partition,
     present,
     presentPairBytes,
+    count: carriedSetCount(name, cookies.values),
     valid: false,
     snapshot: undefined,
     createdAt: now,

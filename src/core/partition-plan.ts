@@ -57,6 +57,8 @@ export interface PartitionPlan {
   readonly written?: { from: Record<string, unknown>; to: Record<string, unknown> };
   readonly event?: ShrinkEvent;
   readonly error?: string;
+  /** Only cookies left over were deleted: the set and the partition's state stay as they are. */
+  readonly tidyOnly?: boolean;
 }
 
 /** The set's spec within an allowance. */

@@ -10,6 +10,7 @@ import { detectChanges, type Change, type Decision } from './detect-changes.js';
 import { isPromise, type MaybePromise } from './maybe-async.js';
 import { recordStore, type Partition } from './partition.js';
 import {
+  leftovers,
   sortedPresent,
   type PartitionJob,
   type PartitionPlan,
@@ -121,6 +122,27 @@ function planPartition(
   const { state } = job;
   const { partition } = state;
   const present = sortedPresent(state.present);
+  if (decision === 'tidy') {
+    // Unchanged: only the cookies past its set go (as many as this response has room for).
+    const left = leftovers(present, state.count, job.deleting, job.allowance.responseBytes, []);
+    const kept = state.present.filter((c) => c.index < state.count);
+    let keptBytes = 0;
+    for (const c of kept) keptBytes += c.bytes + 2;
+    return {
+      state,
+      set: undefined,
+      deleted: left.deleted,
+      cost: {
+        cookies: kept.length + left.keptCount,
+        requestBytes: keptBytes + left.keptRequestBytes,
+        responseBytes: left.deletedBytes,
+      },
+      storeOps: [],
+      snapshot: state.snapshot,
+      storeId: state.storeId,
+      tidyOnly: true,
+    };
+  }
   if (decision === 'clear') {
     // Cleared: every cookie goes (as many as this response has room for), and the record.
     const gone = settle(job, present, undefined);

@@ -102,6 +102,7 @@ export class SessionEngine {
     const now = nowSeconds();
     const { logger, onShrink } = this.options;
     for (const p of plan.partitions) {
+      if (p.tidyOnly) continue;
       const { state } = p;
       state.valid = p.set !== undefined;
       state.snapshot = p.snapshot;

@@ -12,6 +12,8 @@ export interface PartitionState {
   readonly present: readonly PresentCookie[];
   /** Their `name=value` bytes, summed. */
   readonly presentPairBytes: number;
+  /** How many cookies the set it carried has (the others present are left over: junk, stale). */
+  readonly count: number;
   /** Whether a valid, unexpired session was read (and its store record found). */
   valid: boolean;
   /** JSON of the partition's fields as read, or as last written on this response. */

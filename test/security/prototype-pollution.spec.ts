@@ -27,6 +27,16 @@ import {
   setCookieMap,
 } from './harness.js';
 
+/**
+ * On Fastify, its JSON parser refuses `__proto__` and `constructor.prototype` keys itself (400)
+ * before any handler runs; these tests need them in the session, to test the library's own
+ * handling, so they are let through as JSON.parse reads them (own keys).
+ */
+const LET_HOSTILE_JSON_THROUGH = {
+  onProtoPoisoning: 'ignore',
+  onConstructorPoisoning: 'ignore',
+} as const;
+
 /** A JSON text whose parse gives own `__proto__` keys (JSON.parse never sets a prototype). */
 const HOSTILE_JSON =
   '{"__proto__":{"polluted":"yes","isAdmin":true},' +
@@ -194,7 +204,10 @@ describe.each(scenarios)('prototype pollution through $name', ({ options, store 
     })
     class PollutionModule {}
     logger = new CaptureLogger();
-    running = await startNestApp(PollutionModule, { configure: (app) => app.useLogger(logger) });
+    running = await startNestApp(PollutionModule, {
+      configure: (app) => app.useLogger(logger),
+      fastifyOptions: LET_HOSTILE_JSON_THROUGH,
+    });
     client = new RawClient(running.url);
   });
 
@@ -305,7 +318,10 @@ describe('prototype pollution through the shrink phases (shrinkers keyed __proto
     })
     class ShrinkModule {}
     logger = new CaptureLogger();
-    running = await startNestApp(ShrinkModule, { configure: (app) => app.useLogger(logger) });
+    running = await startNestApp(ShrinkModule, {
+      configure: (app) => app.useLogger(logger),
+      fastifyOptions: LET_HOSTILE_JSON_THROUGH,
+    });
     client = new RawClient(running.url);
   });
 

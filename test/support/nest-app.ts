@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import express from 'express';
+import type { FastifyServerOptions } from 'fastify';
 import { PLATFORM, type Platform } from './platform.js';
 
 export interface RunningApp {
@@ -23,6 +24,8 @@ export interface NestAppOptions {
   logger?: false | LogLevel[];
   /** Express `trust proxy` / Fastify `trustProxy` (`true`, or `'loopback'`…): `X-Forwarded-Proto` is believed. */
   trustProxy?: boolean | string;
+  /** Options for `Fastify()` on Fastify (`onProtoPoisoning`, …). */
+  fastifyOptions?: FastifyServerOptions;
   /** Defaults to `PLATFORM` (the `PLATFORM` environment variable). */
   platform?: Platform;
 }
@@ -41,6 +44,7 @@ export async function startNestApp(
   let server: Server;
   if (platform === 'fastify') {
     const adapter = new FastifyAdapter({
+      ...options.fastifyOptions,
       trustProxy: options.trustProxy ?? false,
       serverFactory: (handler: RequestListener) =>
         createServer({ maxHeaderSize: options.maxHeaderSize }, handler),
