@@ -11,6 +11,7 @@ import { isPromise } from '../core/maybe-async.js';
 import { loadForNodeResponse } from '../core/node-response.js';
 import { SessionEngine } from '../core/session-engine.js';
 import { CHUNKED_SESSION_ENGINE } from './chunked-session.module-definition.js';
+import { interceptOtherContext } from './context-commit.js';
 import { isFastifyReply } from './fastify-platform.js';
 import { answerServiceUnavailable, noteHandlerError, toHttpError } from './service-unavailable.js';
 
@@ -25,6 +26,9 @@ export class ChunkedSessionInterceptor implements NestInterceptor {
   constructor(@Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    // GraphQL resolvers and gateway messages (context-commit.ts).
+    const other = interceptOtherContext(this.engine, context, next);
+    if (other) return other;
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage>();

@@ -7,7 +7,7 @@ import {
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { SessionEngine } from '../core/session-engine.js';
 import type { ChunkedSessionOptions } from '../options/options.types.js';
 import { resolveOptions } from '../options/resolve-options.js';
@@ -18,8 +18,10 @@ import {
   CHUNKED_SESSION_OPTIONS,
   ChunkedSessionConfigurableModule,
 } from './chunked-session.module-definition.js';
+import { GatewayEnhancers } from './gateway-enhancers.js';
 import { useFastifyHooks } from './fastify-platform.js';
 import { ShrinkerExplorer } from './shrinker.explorer.js';
+import { SocketSessionGuard } from './socket-session.guard.js';
 
 /**
  * The global session module: `ChunkedSessionModule.forRoot(options)` or `forRootAsync(...)`.
@@ -48,6 +50,10 @@ import { ShrinkerExplorer } from './shrinker.explorer.js';
     { provide: APP_INTERCEPTOR, useExisting: ChunkedSessionInterceptor },
     ChunkedSessionMiddleware,
     ShrinkerExplorer,
+    // Gateways and GraphQL subscriptions: reads a connection's session before other guards.
+    SocketSessionGuard,
+    { provide: APP_GUARD, useExisting: SocketSessionGuard },
+    GatewayEnhancers,
   ],
   exports: [CHUNKED_SESSION_ENGINE, ChunkedSessionInterceptor],
 })

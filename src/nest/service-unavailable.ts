@@ -2,6 +2,7 @@ import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { SessionStoreUnavailableError } from '../errors/errors.js';
 import type { SessionLogger } from '../options/resolved-options.js';
+import { storeFailureBody } from './graphql-response.js';
 
 /**
  * What a client is told when a store fails. The error's own message names the store's error
@@ -73,7 +74,7 @@ export function answerServiceUnavailable(
   }
   const body =
     http instanceof ServiceUnavailableException
-      ? http.getResponse()
+      ? storeFailureBody(res, http.getResponse()) // a GraphQL operation gets a GraphQL body
       : { statusCode: 500, message: 'Internal server error' };
   for (const header of ['content-length', 'content-type', 'etag', 'content-encoding']) {
     res.removeHeader(header);

@@ -174,6 +174,7 @@ describe('README.md', () => {
       'Partitions and stores',
       'Express without Nest',
       'Fastify',
+      'GraphQL and WebSockets',
       'Limits, and running behind proxies',
       'Why was my user logged out?',
       'Security',
