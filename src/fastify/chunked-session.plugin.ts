@@ -55,11 +55,11 @@ export function chunkedSession(
       if (!(error instanceof SessionStoreUnavailableError)) return error;
       if (!logged.has(error)) {
         logged.add(error);
-        log.error({ err: error }, `nestjs-chunked-session: ${error.message}`);
+        engine.options.logger.error(error.message);
       }
       return publicError(error);
     },
-    warn: (message) => log.warn(`nestjs-chunked-session: ${message}`),
+    warn: (message) => engine.options.logger.warn(message),
   });
   done();
 }

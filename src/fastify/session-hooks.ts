@@ -41,6 +41,11 @@ export function addSessionHooks(
   };
 
   instance.addHook('onRequest', (request, _reply, done) => {
+    // `exclude`: no session here (nothing loaded, so `onSend` writes nothing either).
+    if (engine.options.isExcluded(request.raw)) {
+      done();
+      return;
+    }
     let loaded: MaybePromise<RequestSession>;
     try {
       loaded = loadRequestSession(engine, request);

@@ -325,6 +325,49 @@ await describeWithServer(
         await app.close();
       }
     });
+
+    it('exclude and logger: an excluded path answers during the outage; the failure goes to the given logger', async () => {
+      const client = new Redis({
+        host: '127.0.0.1',
+        port: 6379,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      });
+      client.on('error', () => undefined);
+      await client.connect();
+      const logged: string[] = [];
+      const app = Fastify();
+      await app.register(chunkedSession, {
+        secret: SECRET,
+        saveUninitialized: true,
+        exclude: ['/health'],
+        logger: { warn: (m) => logged.push(`warn ${m}`), error: (m) => logged.push(`error ${m}`) },
+        sessions: [{ cookieName: 'sid', fields: 'auto', store: new RedisStore({ client }) }],
+      });
+      app.get('/health', async (request) => ({ session: request.session ?? 'none' }));
+      app.get('/w', async (request) => {
+        request.session.user = 'ada';
+        return { ok: true };
+      });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        client.disconnect();
+        const { port } = app.server.address() as AddressInfo;
+        const browser = new TestBrowser(`http://127.0.0.1:${port}`);
+        const health = await browser.get('/health');
+        expect(health.status).toBe(200);
+        expect(health.json).toEqual({ session: 'none' });
+        expect(health.setCookies).toEqual([]);
+        expect(logged).toEqual([]);
+        const res = await browser.get('/w');
+        expect(res.status).toBe(503);
+        expect(logged).toHaveLength(1);
+        expect(logged[0]).toMatch(/^error Session store unavailable: /);
+      } finally {
+        await app.close();
+      }
+    });
   },
 );
 
