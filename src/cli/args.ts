@@ -26,6 +26,8 @@ Options:
   --max-total-bytes N         the proxies' Cookie header budget (default ${DEFAULT_MAX_TOTAL_BYTES})
   --idle-timeout S            the application's idleTimeout in seconds (default ${DEFAULT_IDLE_TIMEOUT})
   --absolute-timeout S        the application's absoluteTimeout in seconds (default ${DEFAULT_ABSOLUTE_TIMEOUT})
+  --remember-idle-timeout S   the idle window of a remembered session ("keep me signed in"):
+                              the application's remember.idleTimeout (default: the absolute timeout)
   --now TIME                  judge the timeouts at TIME (ISO 8601, or seconds since the epoch);
                               default: each HAR request's own time, or now
   --json                      print one JSON document instead of text
@@ -44,6 +46,8 @@ export interface InspectArgs {
   maxTotalBytes: number;
   idleTimeout: number;
   absoluteTimeout: number;
+  /** The idle window of a session marked "keep me signed in"; `undefined`: the absolute timeout. */
+  rememberIdleTimeout: number | undefined;
   /** ms since the epoch */
   now: number | undefined;
   json: boolean;
@@ -104,6 +108,7 @@ export function readArgs(argv: readonly string[]): InspectArgs {
         'user-agent': { type: 'string' },
         'max-total-bytes': { type: 'string' },
         'idle-timeout': { type: 'string' },
+        'remember-idle-timeout': { type: 'string' },
         'absolute-timeout': { type: 'string' },
         now: { type: 'string' },
         json: { type: 'boolean' },
@@ -140,6 +145,10 @@ export function readArgs(argv: readonly string[]): InspectArgs {
       DEFAULT_ABSOLUTE_TIMEOUT,
       1,
     ),
+    rememberIdleTimeout:
+      str('remember-idle-timeout') === undefined
+        ? undefined
+        : wholeNumber('remember-idle-timeout', str('remember-idle-timeout'), 0, 1),
     now: time(str('now')),
     json: values.json === true,
   };
@@ -156,6 +165,7 @@ function defaults(): InspectArgs {
     maxTotalBytes: DEFAULT_MAX_TOTAL_BYTES,
     idleTimeout: DEFAULT_IDLE_TIMEOUT,
     absoluteTimeout: DEFAULT_ABSOLUTE_TIMEOUT,
+    rememberIdleTimeout: undefined,
     now: undefined,
     json: false,
   };

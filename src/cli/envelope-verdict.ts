@@ -31,10 +31,12 @@ export function judgeEnvelope(
   }
   report.createdAt = iso(envelope.createdAt);
   report.writtenAt = iso(envelope.writtenAt);
-  const idleEnds = envelope.writtenAt + ctx.idleTimeout;
+  // A remembered session ("keep me signed in", flag 0x04) has its own idle window.
+  const idleTimeout = envelope.remembered ? ctx.rememberIdleTimeout : ctx.idleTimeout;
+  const idleEnds = envelope.writtenAt + idleTimeout;
   const absoluteEnds = envelope.createdAt + ctx.absoluteTimeout;
   report.idleTimeout = {
-    seconds: ctx.idleTimeout,
+    seconds: idleTimeout,
     endsAt: iso(idleEnds),
     passed: ctx.now > idleEnds,
   };
@@ -67,7 +69,7 @@ export function judgeEnvelope(
   if (report.idleTimeout.passed) {
     return fail(
       'expired-idle',
-      `last written at ${report.writtenAt}: the idle timeout of ${ctx.idleTimeout} s ended at ${report.idleTimeout.endsAt}`,
+      `last written at ${report.writtenAt}: the idle timeout of ${idleTimeout} s ended at ${report.idleTimeout.endsAt}`,
     );
   }
   const older =

@@ -23,6 +23,8 @@ export interface InspectSettings {
   cookieNames: readonly string[];
   idleTimeout: number;
   absoluteTimeout: number;
+  /** The idle window of a remembered session; `undefined`: the absolute timeout (the default). */
+  rememberIdleTimeout?: number;
   maxTotalBytes: number;
   /** A User-Agent that overrides the request's own. */
   userAgent: string | undefined;
@@ -120,6 +122,7 @@ export function inspectRequest(
       now,
       idleTimeout: settings.idleTimeout,
       absoluteTimeout: settings.absoluteTimeout,
+      rememberIdleTimeout: settings.rememberIdleTimeout ?? settings.absoluteTimeout,
     }),
   );
   const header = inspectHeader(cookies, input.cookieHeader, userAgent, settings.maxTotalBytes);

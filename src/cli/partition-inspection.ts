@@ -18,6 +18,8 @@ export interface PartitionContext {
   now: number;
   idleTimeout: number;
   absoluteTimeout: number;
+  /** The idle window of a session sealed as remembered ("keep me signed in"). */
+  rememberIdleTimeout: number;
 }
 
 export interface PartitionInspection {

@@ -24,6 +24,7 @@ import { TestBrowser } from '../support/browser.js';
 import { buildCli, runCli, type BuiltCli } from '../support/inspect-cli.js';
 import { startExpressApp, type RunningExpress } from '../e2e/fixtures/express-app.js';
 import { expectValidReport } from './report-schema.js';
+import { cookieHeaderOf, craftCookies } from '../e2e/fixtures/craft-cookie.js';
 
 const SECRET = 'the-inspector-header-test-secret-000001';
 const SAFARI =
@@ -303,6 +304,31 @@ describe('inspect a Cookie header', () => {
     expect(
       (await inspectJson(oneChunk, ['--now', tomorrow, '--idle-timeout', '172800'])).status,
     ).toBe(0);
+  });
+
+  it('judges a remembered session ("keep me signed in") by its own idle window', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const threeDaysAgo = now - 3 * 86400;
+    const header = (remembered: boolean) =>
+      cookieHeaderOf(
+        craftCookies({
+          secret: SECRET,
+          data: { user: 'ada' },
+          createdAt: threeDaysAgo,
+          writtenAt: threeDaysAgo,
+          remembered,
+        }),
+      );
+    // Idle for three days: past the default idleTimeout (1 day), within the remembered window,
+    // which defaults to the absolute timeout (30 days) as `remember.idleTimeout` does.
+    const plain = await inspectJson(header(false), [], null);
+    expect(only(plain.partitions, 'session').verdict).toBe('expired-idle');
+    const kept = await inspectJson(header(true), [], null);
+    expect(only(kept.partitions, 'session').verdict).toBe('ok');
+    expect(only(kept.partitions, 'session').idleTimeout?.seconds).toBe(DEFAULT_ABSOLUTE_TIMEOUT);
+    const short = await inspectJson(header(true), ['--remember-idle-timeout', '86400'], null);
+    expect(only(short.partitions, 'session').verdict).toBe('expired-idle');
+    expect(only(short.partitions, 'session').idleTimeout?.seconds).toBe(86400);
   });
 
   it('judges the header by the User-Agent given and the proxy budget', async () => {
