@@ -8,7 +8,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Get, Module, Param, Query, Res } from '@nestjs/common';
-import type { Response as ExpressResponse } from 'express';
 import { ChunkedSessionModule, Session } from '../../../src/index.js';
 import { startNestApp, type RunningApp } from '../../support/nest-app.js';
 import express from 'express';
@@ -204,10 +203,11 @@ class PrefsController {
     @Param('key') key: string,
     @Param('bytes') bytes: string,
     @Query('prefs') prefs: string | undefined,
-    @Res({ passthrough: true }) res: ExpressResponse,
+    // `header` is on Express's response and Fastify's reply alike (`res.cookie` is Express's).
+    @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
   ) {
     session[key] = 'x'.repeat(Number(bytes));
-    if (prefs) res.cookie('prefs', 'p'.repeat(Number(prefs)));
+    if (prefs) res.header('set-cookie', `prefs=${'p'.repeat(Number(prefs))}; Path=/`);
     return { ok: true };
   }
 
