@@ -247,20 +247,26 @@ describe('nestjs-chunked-session/fastify: the plain plugin', () => {
   });
 });
 
+/** A client of the machine's Redis that fails at once (no retries, no queue) once disconnected. */
+async function connectRedis(): Promise<Redis> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port: 6379,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
 await describeWithServer(
   { name: 'Redis', host: '127.0.0.1', port: 6379, start: 'redis-server --daemonize yes' },
   'the plain plugin with a failing store',
   () => {
     it('answers 503 with the code and a message naming no store internals; logs the detail once', async () => {
-      const client = new Redis({
-        host: '127.0.0.1',
-        port: 6379,
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      });
-      client.on('error', () => undefined);
-      await client.connect();
+      const client = await connectRedis();
       const { lines, stream } = captureLog();
       const running = await startFastifyApp(
         {
@@ -290,15 +296,7 @@ await describeWithServer(
     });
 
     it('answers with Fastify’s default error handler: 503 and the same body as Nest', async () => {
-      const client = new Redis({
-        host: '127.0.0.1',
-        port: 6379,
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      });
-      client.on('error', () => undefined);
-      await client.connect();
+      const client = await connectRedis();
       const app = Fastify();
       await app.register(chunkedSession, {
         secret: SECRET,
@@ -327,15 +325,7 @@ await describeWithServer(
     });
 
     it('exclude and logger: an excluded path answers during the outage; the failure goes to the given logger', async () => {
-      const client = new Redis({
-        host: '127.0.0.1',
-        port: 6379,
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      });
-      client.on('error', () => undefined);
-      await client.connect();
+      const client = await connectRedis();
       const logged: string[] = [];
       const app = Fastify();
       await app.register(chunkedSession, {
