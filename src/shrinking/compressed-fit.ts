@@ -1,5 +1,5 @@
 import { encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../codec/envelope.js';
-import type { OverBy } from './fit-check.js';
+import type { OverBy } from './shrink-types.js';
 
 /** zlib's window (RFC 1951 section 2.5): a match reaches back at most this far. */
 const WINDOW_BYTES = 32 * 1024;

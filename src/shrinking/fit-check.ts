@@ -1,17 +1,8 @@
 import { ENVELOPE_HEADER_BYTES } from '../codec/envelope.js';
 import { compressedOverBy } from './compressed-fit.js';
+import type { OverBy } from './shrink-types.js';
 
-/**
- * How many bytes of JSON a candidate is over what its partition may use: 0 or less when it fits.
- * `removedBytes` counts the JSON bytes removed or replaced since shrinking began (the shrink
- * engine keeps the count; 0 for data not yet shrunk): the compressed check bounds how much the
- * deflated size can have changed by it.
- */
-export type OverBy = (
-  jsonBytes: number,
-  candidate: Record<string, unknown>,
-  removedBytes?: number,
-) => number;
+export type { OverBy } from './shrink-types.js';
 
 /**
  * The largest envelope (plaintext) length that `fitsPlaintext` accepts, at most `upper`; -1 when

@@ -39,3 +39,15 @@ export interface ShrinkEvent {
   /** Keys removed by any phase, each once, in the order first seen. */
   removedKeys: string[];
 }
+
+/**
+ * How many bytes of JSON a candidate is over what its partition may use: 0 or less when it fits.
+ * `removedBytes` counts the JSON bytes removed or replaced since shrinking began (the shrink
+ * engine keeps the count; 0 for data not yet shrunk): the compressed check bounds how much the
+ * deflated size can have changed by it.
+ */
+export type OverBy = (
+  jsonBytes: number,
+  candidate: Record<string, unknown>,
+  removedBytes?: number,
+) => number;
