@@ -92,7 +92,7 @@ export class SocketSession implements SessionHandle {
    */
   expire(now = nowSeconds()): void {
     for (const part of this.parts) {
-      if (!part.valid || lifeLeft(part, now) >= 0) continue;
+      if (!part.valid || lifeLeft(part, now, this.isRemembered) >= 0) continue;
       for (const key of Object.keys(this.data)) {
         if (this.partOf(key) === part) delete this.data[key];
       }
@@ -137,7 +137,7 @@ export class SocketSession implements SessionHandle {
       if (
         part.partition.kind === 'store' &&
         part.storeId !== undefined &&
-        lifeLeft(part, now) >= 0
+        lifeLeft(part, now, this.isRemembered) >= 0
       ) {
         pending.push({ part, fields, json });
         return;
@@ -158,7 +158,7 @@ export class SocketSession implements SessionHandle {
         await callStore(`set in the store of "${name}"`, options.storeTimeout, () =>
           json === '{}'
             ? store.destroy(id)
-            : store.set(id, fields, Math.max(1, Math.ceil(lifeLeft(part, now)))),
+            : store.set(id, fields, Math.max(1, Math.ceil(lifeLeft(part, now, this.isRemembered)))),
         );
       } catch (error) {
         for (const left of pending.slice(index))
@@ -234,10 +234,12 @@ interface SocketPartition {
 }
 
 /**
- * Seconds until a partition expires: the idle window counts from the cookie's last write,
- * which a socket cannot renew, and the absolute one from the session's creation.
+ * Seconds until a partition expires: the idle window (the `remember` one for a remembered
+ * session) counts from the cookie's last write, which a socket cannot renew, and the absolute
+ * one from the session's creation.
  */
-function lifeLeft(part: SocketPartition, now: number): number {
-  const { idleTimeout, absoluteTimeout } = part.partition;
-  return Math.min(part.writtenAt + idleTimeout, part.createdAt + absoluteTimeout) - now;
+function lifeLeft(part: SocketPartition, now: number, remembered: boolean): number {
+  const { partition } = part;
+  const idleTimeout = remembered ? partition.remember.idleTimeout : partition.idleTimeout;
+  return Math.min(part.writtenAt + idleTimeout, part.createdAt + partition.absoluteTimeout) - now;
 }
