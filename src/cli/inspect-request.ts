@@ -3,19 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import { readRequestCookies, type RequestCookies } from '../core/request-cookies.js';
 import { browserLimits } from '../limits/browser-limits.js';
 import { browserFamily } from '../limits/user-agent.js';
+import type { CapturedRequest } from './har.js';
 import type { SetCookieHistory } from './history.js';
 import { inspectPartition } from './inspect-partition.js';
 import type { HeaderReport, RequestReport } from './report.js';
 
-export interface RequestInput {
-  index: number;
-  method?: string;
-  url?: string;
-  startedAt?: number;
-  status?: number;
-  cookieHeader: string | undefined;
-  userAgent: string | undefined;
-}
+/** A request as captured (a HAR entry, or a Cookie header on standard input), its response aside. */
+export type RequestInput = Omit<CapturedRequest, 'setCookies'>;
 
 export interface InspectSettings {
   secrets: readonly string[];
