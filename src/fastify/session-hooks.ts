@@ -2,12 +2,16 @@ import { isPromise, type MaybePromise } from '../core/maybe-async.js';
 import type { SessionEngine } from '../core/session-engine.js';
 import type { RequestSession } from '../core/session-state.js';
 import { commitRequestSession, loadRequestSession, requestSessionOf } from './engine-bridge.js';
-import type { FastifyInstanceShape, FastifyRequestShape } from './fastify-shapes.js';
+import type {
+  FastifyInstanceShape,
+  FastifyReplyShape,
+  FastifyRequestShape,
+} from './fastify-shapes.js';
 
 /** How a platform answers a failure: the error given to Fastify (its error handler answers it). */
 export interface SessionHookErrors {
   /** Maps a load or commit failure (a failing store: `SessionStoreUnavailableError`). */
-  toReplyError(error: unknown, request: FastifyRequestShape): unknown;
+  toReplyError(error: unknown, request: FastifyRequestShape, reply: FastifyReplyShape): unknown;
   /** Logs one warning. */
   warn(message: string): void;
 }
@@ -40,7 +44,7 @@ export function addSessionHooks(
     request.sessionHandle = session;
   };
 
-  instance.addHook('onRequest', (request, _reply, done) => {
+  instance.addHook('onRequest', (request, reply, done) => {
     // `exclude`: no session here (nothing loaded, so `onSend` writes nothing either).
     if (engine.options.isExcluded(request.raw)) {
       done();
@@ -50,7 +54,7 @@ export function addSessionHooks(
     try {
       loaded = loadRequestSession(engine, request);
     } catch (error) {
-      done(errors.toReplyError(error, request));
+      done(errors.toReplyError(error, request, reply));
       return;
     }
     if (!isPromise(loaded)) {
@@ -63,7 +67,7 @@ export function addSessionHooks(
         expose(request, session);
         done();
       },
-      (error: unknown) => done(errors.toReplyError(error, request)),
+      (error: unknown) => done(errors.toReplyError(error, request, reply)),
     );
   });
 
@@ -73,7 +77,7 @@ export function addSessionHooks(
     try {
       committed = commitRequestSession(engine, request, reply);
     } catch (error) {
-      done(errors.toReplyError(error, request));
+      done(errors.toReplyError(error, request, reply));
       return;
     }
     // A cookie-only session commits at once: no Promise, no wait.
@@ -83,7 +87,7 @@ export function addSessionHooks(
     }
     committed.then(
       () => done(null, payload),
-      (error: unknown) => done(errors.toReplyError(error, request)),
+      (error: unknown) => done(errors.toReplyError(error, request, reply)),
     );
   });
 

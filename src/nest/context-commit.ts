@@ -1,5 +1,4 @@
 import {
-  IntrinsicException,
   ServiceUnavailableException,
   type CallHandler,
   type ExecutionContext,
@@ -8,7 +7,7 @@ import { catchError, from, mergeMap, of, switchMap, type Observable } from 'rxjs
 import { isPromise } from '../core/maybe-async.js';
 import { loadForNodeResponse } from '../core/node-response.js';
 import type { SessionEngine } from '../core/session-engine.js';
-import { markGraphqlResponse } from './graphql-response.js';
+import { markGraphqlResponse, SessionStoreUnavailableGraphqlError } from './graphql-response.js';
 import { graphqlHttpOf, handshakeOf, subscriptionRequestOf } from './request-of.js';
 import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
 import { failedSocketLoads } from './socket-session.guard.js';
@@ -30,21 +29,6 @@ export function interceptOtherContext(
   // Gateways: the interceptor that the module puts on each gateway (gateway-enhancers.ts).
   if (type === 'ws') return next.handle();
   return undefined;
-}
-
-/**
- * What a GraphQL client is told when a store fails: an error whose `extensions` graphql-js
- * copies onto the GraphQLError (graphql-js `GraphQLError` constructor: `originalError.extensions`),
- * with no store detail in it (that is logged, once: an `IntrinsicException` is not logged again
- * by Nest's external exception filter).
- */
-export class SessionStoreUnavailableGraphqlError extends IntrinsicException {
-  readonly extensions = { code: 'ERR_SESSION_STORE_UNAVAILABLE', status: 503 } as const;
-
-  constructor(options: { cause: unknown }) {
-    super('Session store unavailable', options);
-    this.name = 'SessionStoreUnavailableError';
-  }
 }
 
 /** A store failure as a GraphQL error; other errors unchanged. */

@@ -6,6 +6,7 @@ import type { SessionEngine } from '../core/session-engine.js';
 import { loadRawSession } from '../fastify/engine-bridge.js';
 import type { FastifyInstanceShape } from '../fastify/fastify-shapes.js';
 import { addSessionHooks } from '../fastify/session-hooks.js';
+import { storeFailureError } from './graphql-response.js';
 import { toHttpError } from './service-unavailable.js';
 
 /**
@@ -44,9 +45,10 @@ export function useFastifyHooks(
     })
     .forRoutes('{*splat}');
   addSessionHooks(adapter.getInstance<FastifyInstanceShape>(), engine, {
-    // A store failure becomes the same 503 as on Express, through Nest's exception layer
-    // (Fastify hands a hook's error to the error handler Nest installs), logged once.
-    toReplyError: (error) => toHttpError(error),
+    // A store failure becomes the same 503 as on Express, through the route's error handler
+    // (Fastify hands a hook's error to it: Nest's, or Mercurius's on its route), logged once.
+    // A GraphQL operation's gets a GraphQL error (graphql-response.ts).
+    toReplyError: (error, _request, reply) => storeFailureError(reply.raw, toHttpError(error)),
     warn: (message) => logger.warn(message),
   });
   return true;

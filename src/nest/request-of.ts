@@ -15,7 +15,12 @@ interface SessionCarrier {
   sessionHandle?: unknown;
 }
 
-/** The GraphQL context as Apollo (`{ req }`, `{ request }` on Fastify) or Mercurius (`reply`) build it. */
+/**
+ * The GraphQL context as the drivers build it: Apollo's is what the application's `context`
+ * function returns (`{ req }`; `{ request }` on Fastify); Mercurius's is `{ app, reply, ...}`
+ * with the `FastifyRequest` as `req`, which Nest's `MercuriusDriver` adds unless the
+ * application's `context` set `req` itself (@nestjs/mercurius `wrapContextResolver`).
+ */
 interface GraphqlContext {
   req?: object;
   request?: object;
@@ -39,7 +44,7 @@ export function requestOf(context: ExecutionContext): SessionCarrier | undefined
 
 /**
  * The Node request and response behind a GraphQL resolver's context: Express's `req` (whose
- * `res` Express sets), or a Fastify request's `raw` with the reply's `raw`.
+ * `res` Express sets), or a Fastify request's `raw` with the reply's `raw` (Mercurius).
  */
 export function graphqlHttpOf(
   context: ExecutionContext,
