@@ -1,7 +1,7 @@
 /**
- * The GraphQL fixture: a code-first schema served by Apollo on Express through @nestjs/graphql,
- * beside an HTTP controller that signs in. The resolver reads and writes the session with the
- * library's decorators; a guard reads it from the GraphQL context.
+ * The GraphQL fixture: a code-first schema served through @nestjs/graphql by Apollo (on Express)
+ * or Mercurius (on Fastify), beside an HTTP controller that signs in. The resolver reads and
+ * writes the session with the library's decorators; a guard reads it from the GraphQL context.
  */
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import {
@@ -27,6 +27,7 @@ import {
   ResolveField,
   Resolver,
 } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 
 import {
   ChunkedSessionModule,
@@ -51,7 +52,10 @@ export class SignInController {
   }
 }
 
-/** Lets a resolver run only for a signed-in user, reading the session from the GraphQL context. */
+/**
+ * Lets a resolver run only for a signed-in user, reading the session from the GraphQL context:
+ * `req` is Express's request on Apollo, the `FastifyRequest` on Mercurius.
+ */
 @Injectable()
 export class SignedInGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
@@ -126,19 +130,33 @@ export class SessionResolver {
   }
 }
 
-/** An application with GraphQL at /graphql and the session options given. */
-export function graphqlModule(options: ChunkedSessionOptions): unknown {
+export type GraphqlDriver = 'apollo' | 'mercurius';
+
+/** The GraphQL module the README shows for each driver. */
+function graphqlRoot(driver: GraphqlDriver) {
+  if (driver === 'mercurius') {
+    // Mercurius's default context (Nest's driver adds `req`, the FastifyRequest) is enough.
+    return GraphQLModule.forRoot<MercuriusDriverConfig>({
+      driver: MercuriusDriver,
+      autoSchemaFile: true,
+    });
+  }
+  return GraphQLModule.forRoot<ApolloDriverConfig>({
+    driver: ApolloDriver,
+    autoSchemaFile: true,
+    // The line the README asks for: the request in the GraphQL context.
+    context: ({ req }: { req: unknown }) => ({ req }),
+    includeStacktraceInErrorResponses: false,
+  });
+}
+
+/** An application with GraphQL at /graphql (Apollo unless told) and the session options given. */
+export function graphqlModule(
+  options: ChunkedSessionOptions,
+  driver: GraphqlDriver = 'apollo',
+): unknown {
   @Module({
-    imports: [
-      ChunkedSessionModule.forRoot(options),
-      GraphQLModule.forRoot<ApolloDriverConfig>({
-        driver: ApolloDriver,
-        autoSchemaFile: true,
-        // The line the README asks for: the request in the GraphQL context.
-        context: ({ req }: { req: unknown }) => ({ req }),
-        includeStacktraceInErrorResponses: false,
-      }),
-    ],
+    imports: [ChunkedSessionModule.forRoot(options), graphqlRoot(driver)],
     controllers: [SignInController],
     providers: [SessionResolver, ProfileResolver, SignedInGuard],
   })
