@@ -33,12 +33,27 @@ type Method = (this: ServerResponse, ...args: any[]) => any;
  */
 const NODE_ADDED_HEADER_BYTES = 37 + 24 + 25 + 28;
 
+/**
+ * What the application had answered when a failing commit replaces it: its status, and the
+ * start of its body (what it had written, or was writing), for the log.
+ */
+export interface ReplacedResponse {
+  statusCode: number;
+  body: string;
+}
+
+/** Answers instead of the response whose session could not be written (through the original methods). */
+export type OnCommitFailure = (error: unknown, replaced: ReplacedResponse) => void;
+
+/** The first bytes of a replaced body that the log keeps. */
+const REPLACED_BODY_CHARS = 500;
+
 /** Loads the request's session and makes the response carry it. */
 export function loadForNodeResponse(
   engine: SessionEngine,
   req: IncomingMessage,
   res: ServerResponse,
-  onFailure: (error: unknown) => void,
+  onFailure: OnCommitFailure,
 ): MaybePromise<RequestSession> {
   const known = engine.sessionOf(req);
   if (known) return known;
@@ -66,7 +81,7 @@ export function commitBeforeHeaders(
   session: RequestSession,
   req: IncomingMessage,
   res: ServerResponse,
-  onFailure: (error: unknown) => void,
+  onFailure: OnCommitFailure,
 ): void {
   if (hooked.has(res)) return;
   hooked.add(res);
@@ -96,23 +111,26 @@ export function commitBeforeHeaders(
     // real writes went through without filling the socket, Node will not send one: this does.
     if (!ended && flowing) res.emit('drain');
   };
-  const fail = (error: unknown) => {
+  /** `pending`: the arguments of the `write` or `end` call that is being dropped, if any. */
+  const fail = (error: unknown, pending?: unknown[]) => {
     // What waited is dropped; `onFailure` answers, through the original methods.
+    const chunks = held.map((call) => call.args[0]);
+    if (pending) chunks.push(pending[0]);
     heldHead = undefined;
     held.length = 0;
     phase = DONE;
-    onFailure(error);
+    onFailure(error, { statusCode: res.statusCode, body: bodyStart(chunks) });
   };
   /**
    * Commits now: at once when nothing is asynchronous (DONE), else the response waits
    * (HOLDING). FAILED when it failed at once: `onFailure` has answered, the call is dropped.
    */
-  const start = (): number => {
+  const start = (pending?: unknown[]): number => {
     let lines: MaybePromise<readonly string[]>;
     try {
       lines = engine.commit(session, measureHead(req, res));
     } catch (error) {
-      fail(error);
+      fail(error, pending);
       return FAILED;
     }
     if (!isPromise(lines)) {
@@ -121,7 +139,7 @@ export function commitBeforeHeaders(
       return DONE;
     }
     phase = HOLDING;
-    lines.then(release, fail);
+    lines.then(release, (error: unknown) => fail(error));
     return HOLDING;
   };
 
@@ -138,17 +156,29 @@ export function commitBeforeHeaders(
     return this;
   } as typeof res.writeHead;
   res.write = function (this: ServerResponse, ...args: unknown[]) {
-    const now = phase === OPEN ? start() : phase;
+    const now = phase === OPEN ? start(args) : phase;
     if (now === DONE) return write.apply(this, args);
     if (now === HOLDING) held.push({ end: false, args });
     return false;
   } as typeof res.write;
   res.end = function (this: ServerResponse, ...args: unknown[]) {
-    const now = phase === OPEN ? start() : phase;
+    const now = phase === OPEN ? start(args) : phase;
     if (now === DONE) return end.apply(this, args);
     if (now === HOLDING) held.push({ end: true, args });
     return this;
   } as typeof res.end;
+}
+
+/** The start of a body from the chunks given to `write` and `end` (strings or bytes). */
+function bodyStart(chunks: unknown[]): string {
+  let text = '';
+  for (const chunk of chunks) {
+    if (text.length >= REPLACED_BODY_CHARS) break;
+    if (typeof chunk === 'string') text += chunk;
+    else if (chunk instanceof Uint8Array)
+      text += Buffer.from(chunk.subarray(0, REPLACED_BODY_CHARS)).toString('utf8');
+  }
+  return text.length > REPLACED_BODY_CHARS ? `${text.slice(0, REPLACED_BODY_CHARS)}…` : text;
 }
 
 /** The session's lines after the application's: theirs are never removed or changed. */

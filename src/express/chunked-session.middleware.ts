@@ -20,7 +20,7 @@ export function chunkedSession(
     if (engine.options.isExcluded(req)) return next(); // `exclude`: no session here
     let loaded;
     try {
-      loaded = loadForNodeResponse(engine, req, res, next);
+      loaded = loadForNodeResponse(engine, req, res, (error) => next(error));
     } catch (error) {
       return next(error);
     }

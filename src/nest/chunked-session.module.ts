@@ -7,7 +7,7 @@ import {
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { SessionEngine } from '../core/session-engine.js';
 import type { ChunkedSessionOptions } from '../options/options.types.js';
 import { resolveOptions } from '../options/resolve-options.js';
@@ -18,16 +18,20 @@ import {
   CHUNKED_SESSION_OPTIONS,
   ChunkedSessionConfigurableModule,
 } from './chunked-session.module-definition.js';
-import { GatewayEnhancers } from './gateway-enhancers.js';
+import { ClassEnhancers } from './class-enhancers.js';
+import { mountOnExpress } from './express-platform.js';
 import { useFastifyHooks } from './fastify-platform.js';
 import { ShrinkerExplorer } from './shrinker.explorer.js';
 import { SocketSessionGuard } from './socket-session.guard.js';
 
 /**
  * The global session module: `ChunkedSessionModule.forRoot(options)` or `forRootAsync(...)`.
- * Mounts a middleware that loads the session before guards, registers the interceptor that
- * writes it, and finds `@Shrinker()` methods on every provider. On Fastify, hooks on the
- * adapter's instance load and write it instead (src/nest/fastify-platform.ts).
+ * On Express, mounts a middleware that loads the session before anything of Nest's runs (the
+ * response hooks write it: src/core/node-response.ts); on Fastify, hooks on the adapter's
+ * instance load and write it (src/nest/fastify-platform.ts). Puts the session's guard and
+ * interceptor on gateways and resolvers (class-enhancers.ts), and finds `@Shrinker()` methods
+ * on every provider. Nothing global: a Nest guard or interceptor on every route would cost
+ * each request Nest's guard and RxJS pipeline, for nothing an HTTP route needs.
  */
 @Global()
 @Module({
@@ -46,20 +50,20 @@ import { SocketSessionGuard } from './socket-session.guard.js';
         );
       },
     },
+    // Exported for `@UseInterceptors()`; not global (see above).
     ChunkedSessionInterceptor,
-    { provide: APP_INTERCEPTOR, useExisting: ChunkedSessionInterceptor },
     ChunkedSessionMiddleware,
     ShrinkerExplorer,
-    // Gateways and GraphQL subscriptions: reads a connection's session before other guards.
+    // Gateways and GraphQL resolvers: a connection's session, read before the class's guards.
     SocketSessionGuard,
-    { provide: APP_GUARD, useExisting: SocketSessionGuard },
-    GatewayEnhancers,
+    ClassEnhancers,
   ],
   exports: [CHUNKED_SESSION_ENGINE, ChunkedSessionInterceptor],
 })
 export class ChunkedSessionModule extends ChunkedSessionConfigurableModule implements NestModule {
   constructor(
     @Inject(CHUNKED_SESSION_ENGINE) private readonly engine: SessionEngine,
+    private readonly middleware: ChunkedSessionMiddleware,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     super();
@@ -67,6 +71,7 @@ export class ChunkedSessionModule extends ChunkedSessionConfigurableModule imple
 
   configure(consumer: MiddlewareConsumer): void {
     if (useFastifyHooks(this.adapterHost, this.engine, consumer)) return;
+    if (mountOnExpress(this.adapterHost, this.middleware)) return;
     consumer.apply(ChunkedSessionMiddleware).forRoutes('{*splat}');
   }
 }

@@ -14,23 +14,6 @@ import { failedSocketLoads } from './socket-session.guard.js';
 import type { SocketSession } from './socket-session.js';
 import { socketSessionsOf } from './socket-sessions.js';
 
-/**
- * The interceptor's work outside plain HTTP handlers: GraphQL resolvers (load if need be; the
- * response hooks write) and subscriptions (commit store partitions after each one).
- * `undefined` for an HTTP context, which the interceptor handles itself.
- */
-export function interceptOtherContext(
-  engine: SessionEngine,
-  context: ExecutionContext,
-  next: CallHandler,
-): Observable<unknown> | undefined {
-  const type = context.getType<string>();
-  if (type === 'graphql') return interceptResolver(engine, context, next);
-  // Gateways: the interceptor that the module puts on each gateway (gateway-enhancers.ts).
-  if (type === 'ws') return next.handle();
-  return undefined;
-}
-
 /** A store failure as a GraphQL error; other errors unchanged. */
 function toGraphqlError(error: unknown): unknown {
   const http = toHttpError(error);
@@ -46,7 +29,7 @@ function toGraphqlError(error: unknown): unknown {
  * if the module's middleware has not (Apollo's route is an Express route: it has), and the
  * response marked as a GraphQL one.
  */
-function interceptResolver(
+export function interceptResolver(
   engine: SessionEngine,
   context: ExecutionContext,
   next: CallHandler,
@@ -63,7 +46,9 @@ function interceptResolver(
   if (engine.sessionOf(req) !== undefined) return next.handle();
   let loaded;
   try {
-    loaded = loadForNodeResponse(engine, req, res, (error) => answerServiceUnavailable(res, error));
+    loaded = loadForNodeResponse(engine, req, res, (error, replaced) =>
+      answerServiceUnavailable(res, error, undefined, replaced),
+    );
   } catch (error) {
     throw toGraphqlError(error);
   }

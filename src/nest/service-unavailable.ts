@@ -1,5 +1,6 @@
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import type { ReplacedResponse } from '../core/node-response.js';
 import { SessionStoreUnavailableError } from '../errors/errors.js';
 import type { SessionLogger } from '../options/resolved-options.js';
 import { storeFailureBody } from './graphql-response.js';
@@ -45,32 +46,25 @@ export function toHttpError(error: unknown, logger: SessionLogger = nestLogger):
 }
 
 /**
- * The error each response's handler threw, kept by the interceptor: the exception filter writes
- * its response, and should the session's commit then fail, the 503 replaces that response and
- * the error would vanish (an HttpException is not logged by Nest's filter).
+ * Answers 503 directly, for a store that fails while the session is read, or while it is
+ * written (then `replaced` is what the application had answered: an error response it gave,
+ * such as an HttpException's, is logged, or it would vanish; Nest's own filter logs the others).
  */
-const handlerErrors = new WeakMap<ServerResponse, unknown>();
-
-export function noteHandlerError(res: ServerResponse, error: unknown): void {
-  handlerErrors.set(res, error);
-}
-
-/** Answers 503 directly, for a commit that fails while the response is being written. */
 export function answerServiceUnavailable(
   res: ServerResponse,
   error: unknown,
   logger: SessionLogger = nestLogger,
+  replaced?: ReplacedResponse,
 ): void {
   const http = toHttpError(error, logger);
   if (!(http instanceof ServiceUnavailableException)) {
     // Not a store failure: a bug (a shrinker's or the library's). Answer 500, and say why.
     logger.error(`the session could not be written: ${described(error)}`);
   }
-  if (handlerErrors.has(res)) {
+  if (replaced && replaced.statusCode >= 400) {
     logger.error(
-      `the handler's error is replaced by the failure to write the session: ${described(handlerErrors.get(res))}`,
+      `the handler's response is replaced by the failure to write the session: ${replaced.statusCode} ${replaced.body}`,
     );
-    handlerErrors.delete(res);
   }
   const body =
     http instanceof ServiceUnavailableException

@@ -1,7 +1,6 @@
 import {
   Inject,
   Injectable,
-  type CanActivate,
   type ExecutionContext,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
@@ -17,12 +16,12 @@ export const failedSocketLoads = new WeakMap<object, unknown>();
 
 /**
  * Reads a connection's session from its handshake request once, and empties what has expired
- * since, before the application's guards run: registered globally (`APP_GUARD`) for GraphQL
- * subscriptions over `graphql-ws`, and put first on every gateway class for gateway messages
- * (gateway-enhancers.ts). HTTP requests pass through (the module's middleware loaded theirs).
+ * since, before the class's own guards run: put first on every gateway class for gateway
+ * messages, and on every resolver class for GraphQL subscriptions over `graphql-ws`
+ * (class-enhancers.ts). HTTP requests never meet it (the module's middleware loaded theirs).
  */
 @Injectable()
-export class SocketSessionGuard implements CanActivate, OnApplicationBootstrap {
+export class SocketSessionGuard implements OnApplicationBootstrap {
   private warnedNoHandshake = false;
 
   constructor(
@@ -37,14 +36,14 @@ export class SocketSessionGuard implements CanActivate, OnApplicationBootstrap {
     server?.on?.('upgrade', recordUpgrade);
   }
 
-  /** GraphQL subscriptions over `graphql-ws` (gateways have their own guard: gateway-enhancers.ts). */
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+  /** A resolver's call: a subscription over `graphql-ws` reads its connection's session. */
+  canActivateResolver(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType<string>() !== 'graphql') return true;
     const req = subscriptionRequestOf(context);
     return req ? readConnectionSession(this.engine, context, req) : true;
   }
 
-  /** Reads a gateway message's session (the guard that the module puts on every gateway). */
+  /** Reads a gateway message's session. */
   canActivateMessage(context: ExecutionContext): boolean | Promise<boolean> {
     const client = context.switchToWs().getClient<object>();
     const req = handshakeOf(client);
