@@ -17,6 +17,7 @@ import {
 } from './session-state.js';
 import { callStore } from './store-call.js';
 import type { SessionStore } from '../stores/session-store.js';
+import { jsonOf } from '../stores/store-support.js';
 
 /** Allowed clock difference between servers behind one load balancer. */
 const CLOCK_SKEW = 300;
@@ -135,7 +136,7 @@ async function fetchRecord(options: ResolvedOptions, read: PartitionRead): Promi
   );
   if (!data || typeof data !== 'object') return;
   read.state.storeId = id;
-  validate(read.state, envelope, keyIndex, JSON.stringify(data));
+  validate(read.state, envelope, keyIndex, jsonOf(data));
   read.data = data;
 }
 

@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from '../options/resolved-options.js';
 import type { SessionStore } from '../stores/session-store.js';
+import { rememberJson } from '../stores/store-support.js';
 import { sealCookieSet } from './cookie-set.js';
 import { overByOf, settle } from './fit-cookie-set.js';
 import { specOf, type PartitionJob, type PartitionPlan } from './partition-plan.js';
@@ -35,6 +36,8 @@ export function planRecordCookie(
   );
   const sealed = set && settle(job, present, set);
   if (sealed?.fits) {
+    // The store writes the text this commit serialized the fields to, not a second one.
+    rememberJson(job.fields, job.json);
     return {
       state,
       set,

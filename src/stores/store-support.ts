@@ -53,6 +53,8 @@ export function expiresAt(store: string, ttlSeconds: unknown): number {
  */
 export function recordToJson(store: string, data: unknown): string {
   checkRecord(store, data);
+  const known = texts.get(data);
+  if (known !== undefined) return known;
   try {
     return JSON.stringify(data);
   } catch (error) {
@@ -62,11 +64,33 @@ export function recordToJson(store: string, data: unknown): string {
   }
 }
 
+/**
+ * The JSON text of records whose text is already known: the session's engine serializes each
+ * partition once per response, and a record read back was parsed from its text. The engine and
+ * the stores share it, so that a record is not serialized again to be compared or written.
+ * Only for objects nobody changes afterwards: a record read back (its text is its snapshot) and
+ * the fields object a commit hands to `set`, which the engine builds for that call.
+ */
+const texts = new WeakMap<object, string>();
+
+/** `json` is `JSON.stringify(data)` (or text `JSON.parse` turned into `data`). */
+export function rememberJson(data: object, json: string): void {
+  texts.set(data, json);
+}
+
+/** The JSON text of `data`, serialized only if it is not known. */
+export function jsonOf(data: object): string {
+  return texts.get(data) ?? JSON.stringify(data);
+}
+
 /** A record read back: JSON text holding an object, or nothing (a torn or foreign value). */
 export function parseRecord(json: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(json);
-    if (isPlainRecord(value)) return value;
+    if (isPlainRecord(value)) {
+      texts.set(value, json);
+      return value;
+    }
   } catch {
     // Not JSON.
   }
