@@ -48,22 +48,14 @@ export class ClassEnhancers {
     @Inject(CHUNKED_SESSION_ENGINE) engine: SessionEngine,
     guard: SocketSessionGuard,
   ) {
-    const gateway = {
-      guard: { [OURS]: true, canActivate: (c) => guard.canActivateMessage(c) } as CanActivate,
-      interceptor: {
-        [OURS]: true,
-        intercept: (c: ExecutionContext, next: CallHandler): Observable<unknown> =>
-          interceptSocketMessage(engine, c, next),
-      } as NestInterceptor,
-    };
-    const resolver = {
-      guard: { [OURS]: true, canActivate: (c) => guard.canActivateResolver(c) } as CanActivate,
-      interceptor: {
-        [OURS]: true,
-        intercept: (c: ExecutionContext, next: CallHandler): Observable<unknown> =>
-          interceptResolver(engine, c, next),
-      } as NestInterceptor,
-    };
+    const gateway = ours(
+      (c) => guard.canActivateMessage(c),
+      (c, next) => interceptSocketMessage(engine, c, next),
+    );
+    const resolver = ours(
+      (c) => guard.canActivateResolver(c),
+      (c, next) => interceptResolver(engine, c, next),
+    );
     for (const wrapper of discovery.getProviders()) {
       const type = wrapper.metatype as object | undefined;
       if (!type || typeof type !== 'function') continue;
@@ -73,12 +65,27 @@ export class ClassEnhancers {
   }
 }
 
+interface Enhancers {
+  guard: CanActivate;
+  interceptor: NestInterceptor;
+}
+
+/** A guard and an interceptor, marked as this module's. */
+function ours(
+  canActivate: (context: ExecutionContext) => boolean | Promise<boolean>,
+  intercept: (context: ExecutionContext, next: CallHandler) => Observable<unknown>,
+): Enhancers {
+  const guard: CanActivate = Object.assign({ canActivate }, { [OURS]: true });
+  const interceptor: NestInterceptor = Object.assign({ intercept }, { [OURS]: true });
+  return { guard, interceptor };
+}
+
 /** Our guard and interceptor before the class's own (a class serves one application at a time). */
-function putFirst(type: object, ours: { guard: CanActivate; interceptor: NestInterceptor }): void {
+function putFirst(type: object, enhancers: Enhancers): void {
   const guards = ((Reflect.getMetadata(GUARDS_METADATA, type) ?? []) as unknown[]).filter(notOurs);
   const interceptors = (
     (Reflect.getMetadata(INTERCEPTORS_METADATA, type) ?? []) as unknown[]
   ).filter(notOurs);
-  Reflect.defineMetadata(GUARDS_METADATA, [ours.guard, ...guards], type);
-  Reflect.defineMetadata(INTERCEPTORS_METADATA, [ours.interceptor, ...interceptors], type);
+  Reflect.defineMetadata(GUARDS_METADATA, [enhancers.guard, ...guards], type);
+  Reflect.defineMetadata(INTERCEPTORS_METADATA, [enhancers.interceptor, ...interceptors], type);
 }
