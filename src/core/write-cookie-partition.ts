@@ -81,6 +81,7 @@ export function planCookiePartition(
 
   const shrunk = shrinkPartition({
     data: fields,
+    jsonBytes,
     shrinkers: options.shrinkers,
     overBy,
     stopAfterPhase1: partition.overflow !== undefined,
