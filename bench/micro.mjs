@@ -1,6 +1,7 @@
 // Micro-benchmarks in one process: seal + open per size and mode beside the floor and the peers,
 // and shrinking a 64 KB session through the engine's real save path.
-// Run: node bench/micro.mjs [--quick]   (prints one JSON object on stdout)
+// Run: node bench/micro.mjs [--quick] [--shrink-only]   (prints one JSON object on stdout)
+//   --shrink-only  only the shrinking figures (what bench/report.mjs's shrink rows read)
 import {
   createCipheriv,
   createDecipheriv,
@@ -14,9 +15,12 @@ import { createSealer } from '../dist/esm/codec/sealer.js';
 import { browserLimits } from '../dist/esm/limits/browser-limits.js';
 import { resolveOptions } from '../dist/esm/options/resolve-options.js';
 import { SessionEngine } from '../dist/esm/core/session-engine.js';
+import { shrinkPartition } from '../dist/esm/shrinking/shrink-partition.js';
 import { PAYLOADS, SIZES, makeBigSession } from './payloads.mjs';
+import { oneAtATime, perStep, withOverBy } from './shrink-steps.mjs';
 
 const QUICK = process.argv.includes('--quick');
+const SHRINK_ONLY = process.argv.includes('--shrink-only');
 const SAMPLES = QUICK ? 5 : 21;
 const SAMPLE_MS = QUICK ? 15 : 50;
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -140,9 +144,10 @@ function cookieSignatureRoundTrip(data) {
 
 /**
  * A 64 KB session committed through the engine with the default limits of a Chromium request,
- * one shrinker dropping the oldest entry of a long list (API.md's own example).
+ * one shrinker on a long list: API.md's own example (the oldest entry dropped, one per call), or
+ * the README's `overBy` one (as many of the oldest as `overBy` asks for, in one call).
  */
-async function shrinkBenchmark(entries, what) {
+async function shrinkBenchmark(entries, what, shrink = oneAtATime) {
   const big = makeBigSession(64 * 1024, entries);
   const bigBytes = Buffer.byteLength(JSON.stringify(big));
   let events = 0;
@@ -157,7 +162,7 @@ async function shrinkBenchmark(entries, what) {
         {
           key: 'recentlyViewed',
           priority: 0,
-          shrink: (list, { last }) => (last || list.length < 2 ? undefined : list.slice(1)),
+          shrink,
         },
       ],
       onShrink: (e) => {
@@ -216,7 +221,7 @@ async function main() {
   const encrypt = encryptModule.engineRoundTrip(createSealer([SECRET], 'encrypt'));
   const sign = signModule.engineRoundTrip(createSealer([SECRET], 'sign'));
   const sizes = [];
-  for (const size of SIZES) {
+  for (const size of SHRINK_ONLY ? [] : SIZES) {
     const data = PAYLOADS[size.key];
     // Every candidate must give the data back: a benchmark of a broken round trip is worthless.
     const want = JSON.stringify(data);
@@ -248,12 +253,37 @@ async function main() {
     'urls',
     "recently viewed product URLs, the oldest dropped one by one (API.md's example shrinker)",
   );
+  const shrinkOverBy = await shrinkBenchmark(
+    'urls',
+    'the same URLs, a shrinker that drops what `overBy` asks for in one call',
+    withOverBy,
+  );
   const shrinkWorst = await shrinkBenchmark(
     'ids',
     'the same with short product ids (3 600 entries, ~3 300 shrinker calls)',
   );
+  const shrinkWorstOverBy = await shrinkBenchmark(
+    'ids',
+    'the short product ids, the `overBy` shrinker',
+    withOverBy,
+  );
+  // One element at a time: the engine's own cost per step beside the shrinker's copying, from
+  // runs of 100 and 600 calls (bench/shrink-steps.mjs), at the ids' length and around it.
+  const shrinkSteps = [];
+  for (const length of [1000, 3600, 16000]) {
+    shrinkSteps.push(await perStep(shrinkPartition, length, 100, 600, QUICK ? 10 : 30));
+  }
   process.stdout.write(
-    JSON.stringify({ sizes, shrink, shrinkWorst, samples: SAMPLES, sampleMs: SAMPLE_MS }) + '\n',
+    JSON.stringify({
+      sizes,
+      shrink,
+      shrinkOverBy,
+      shrinkWorst,
+      shrinkWorstOverBy,
+      shrinkSteps,
+      samples: SAMPLES,
+      sampleMs: SAMPLE_MS,
+    }) + '\n',
   );
 }
 

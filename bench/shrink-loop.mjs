@@ -1,5 +1,5 @@
 // Diagnostics: the shrinking benchmark alone, in a loop, for a profile.
-//   node [--cpu-prof] bench/shrink-loop.mjs urls|ids
+//   [N=runs] node [--cpu-prof] bench/shrink-loop.mjs urls|ids   (100 runs by default, the first 10 not timed)
 import { resolveOptions } from '../dist/esm/options/resolve-options.js';
 import { SessionEngine } from '../dist/esm/core/session-engine.js';
 import { makeBigSession } from './payloads.mjs';
@@ -22,7 +22,7 @@ const options = resolveOptions(
 const req = { headers: { 'user-agent': 'Mozilla/5.0 Chrome/156.0.0.0 Safari/537.36' }, socket: {} };
 const engine = new SessionEngine(options);
 const times = [];
-for (let i = 0; i < 100; i++) {
+for (let i = 0; i < (Number(process.env.N) || 100); i++) {
   const s = await engine.load({ ...req });
   Object.assign(s.data, big);
   const c0 = process.cpuUsage();

@@ -14,10 +14,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveOptions } from '../dist/esm/options/resolve-options.js';
-import { loadSession } from '../dist/esm/core/load-session.js';
-import { commitSession } from '../dist/esm/core/commit-session.js';
+import { SessionEngine } from '../dist/esm/core/session-engine.js';
 import { shrinkPartition } from '../dist/esm/shrinking/shrink-partition.js';
 import { makeBigSession } from './payloads.mjs';
+import { cpuMs, median, minimum, oneAtATime, perStep, withOverBy } from './shrink-steps.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -28,30 +28,6 @@ const SECRET = 'a-benchmark-secret-that-is-long-enough-0123456789';
 const CHROME_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-/** API.md's shrinker: the oldest entry goes, one per call. */
-const oneAtATime = (list, { last }) => (last || list.length < 2 ? undefined : list.slice(1));
-/** The README's: as many of the oldest entries as `overBy` asks for, in one call. */
-const withOverBy = (list, { last, overBy }) => {
-  if (last) return undefined;
-  let drop = 0;
-  for (let bytes = 0; bytes < overBy && drop < list.length - 1; drop++) {
-    bytes += Buffer.byteLength(list[drop]) + 3; // its quotes and comma (at most its JSON's bytes)
-  }
-  return drop === 0 ? list : list.slice(drop);
-};
-
-/** CPU time (user + system, every thread) since `t0`, in ms: other work on the machine adds less to it than to wall time. */
-const cpuMs = (t0) => {
-  const { user, system } = process.cpuUsage(t0);
-  return (user + system) / 1000;
-};
-const minimum = (xs) => Math.min(...xs);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 /** Median ms of committing `big` through the engine with this shrinker (fresh session each run). */
 async function commitCase(entries, shrink) {
   const big = makeBigSession(64 * 1024, entries);
@@ -61,6 +37,8 @@ async function commitCase(entries, shrink) {
   const options = resolveOptions(
     {
       secret: SECRET,
+      // The Cookie header's 8000 bytes, and a response that may carry them (as bench/micro.mjs).
+      limits: { maxTotalBytes: 8000, maxResponseHeaderBytes: 16384 },
       shrinkers: [{ key: 'recentlyViewed', shrink: counted }],
       onShrink: (e) => (event = e),
     },
@@ -71,13 +49,14 @@ async function commitCase(entries, shrink) {
       },
     },
   );
-  const req = { headers: { 'user-agent': CHROME_UA }, socket: {} };
+  const engine = new SessionEngine(options);
   const once = async () => {
-    const session = await loadSession(options, req);
+    // A new request object each time, as on a server (the engine keeps one session per request).
+    const session = await engine.load({ headers: { 'user-agent': CHROME_UA }, socket: {} });
     Object.assign(session.data, big);
     calls = 0;
     const t0 = process.cpuUsage();
-    const lines = await commitSession(options, session, req, new Set());
+    const lines = await engine.commit(session, { headerBytes: 200, setCookies: [], secure: false });
     const ms = cpuMs(t0);
     return { ms, lines, session };
   };
@@ -101,74 +80,17 @@ async function commitCase(entries, shrink) {
   };
 }
 
-/**
- * One element at a time on a list of `length` ids (the engine's fit check a plain allowance), the
- * marginal cost of a step from runs of `few` and `many` steps (what is paid once, measuring the
- * list at the start and serializing the fitting candidate at the end, cancels out):
- * - the engine's own: the shrinker hands out lists cut beforehand (`list.slice(i)`, made outside
- *   the timing), so that a step costs the engine's work and nothing else;
- * - the shrinker's own copying: the same `slice(1)` calls, timed alone;
- * - both, as a real one-at-a-time shrinker costs them.
- */
-async function perStep(engine, length, few, many) {
-  const list = Array.from({ length }, (_, i) => `product-${1_000_000 + i}`);
-  const full = Buffer.byteLength(JSON.stringify({ list }));
-  const perElement = Buffer.byteLength(JSON.stringify(list[0])) + 1;
-  const cut = Array.from({ length: many + 1 }, (_, i) => list.slice(i));
-  const handOut = (l) => cut[length - l.length + 1];
-  const run = async (steps, shrink) => {
-    const limit = full - steps * perElement; // fits after exactly `steps` calls
-    const t0 = process.cpuUsage();
-    const result = await engine({
-      data: { list },
-      shrinkers: [{ key: 'list', shrink }],
-      overBy: (jsonBytes) => jsonBytes - limit,
-    });
-    const ms = cpuMs(t0);
-    if (!result.fits || result.data.list.length !== length - steps) throw new Error('wrong');
-    return ms;
-  };
-  const copy = (steps) => {
-    const ctx = { last: false };
-    let l = list;
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < steps; i++) l = oneAtATime(l, ctx);
-    const ms = cpuMs(t0);
-    if (l.length !== length - steps) throw new Error('wrong');
-    return ms;
-  };
-  for (let i = 0; i < 5; i++) (await run(many, handOut), await run(many, oneAtATime), copy(many));
-  const samples = { engine: [[], []], both: [[], []], copy: [[], []] };
-  for (let i = 0; i < RUNS; i++) {
-    samples.engine[0].push(await run(few, handOut));
-    samples.engine[1].push(await run(many, handOut));
-    samples.both[0].push(await run(few, oneAtATime));
-    samples.both[1].push(await run(many, oneAtATime));
-    samples.copy[0].push(copy(few));
-    samples.copy[1].push(copy(many));
-  }
-  const perStepUs = ([a, b]) => ((median(b) - median(a)) * 1000) / (many - few);
-  return {
-    length,
-    steps: many - few,
-    engineUsPerStep: perStepUs(samples.engine),
-    shrinkerUsPerStep: perStepUs(samples.copy),
-    totalUsPerStep: perStepUs(samples.both),
-  };
-}
-
-/** The engine with per-key sizing: sized-candidate.js built to measure each value whole. */
+/** The engine with per-key sizing: sized-candidate.js built to serialize each value a shrinker returns whole. */
 async function perKeyEngine() {
   const dir = mkdtempSync(join(tmpdir(), 'shrink-per-key-'));
   cpSync(new URL('../dist/esm', import.meta.url).pathname, dir, { recursive: true });
   const file = join(dir, 'shrinking/sized-candidate.js');
   const source = readFileSync(file, 'utf8');
   const patched = source.replace(
-    /const array = Array\.isArray\(value\)[^;]*;/s,
-    'const array = undefined;',
+    /const cut = entry\.run !== undefined[^;]*;/s,
+    'const cut = undefined;',
   );
-  if (patched === source)
-    throw new Error('sized-candidate.js: the array sizing call was not found');
+  if (patched === source) throw new Error('sized-candidate.js: the list sizing call was not found');
   writeFileSync(file, patched);
   const engine = (await import(pathToFileURL(join(dir, 'shrinking/shrink-partition.js'))))
     .shrinkPartition;
@@ -200,7 +122,7 @@ const idsOne = await commitCase('ids', oneAtATime);
 const idsOverBy = await commitCase('ids', withOverBy);
 const steps = [];
 for (const length of [1000, 2000, 4000, 8000, 16000]) {
-  steps.push(await perStep(shrinkPartition, length, 100, 600));
+  steps.push(await perStep(shrinkPartition, length, 100, 600, RUNS));
 }
 const perKey = await perKeyEngine();
 const LIMIT = 5990;
@@ -220,7 +142,7 @@ const lines = [
     .map((x) => x.toFixed(1))
     .join(
       ', ',
-    )} at the end). Cases A and B: the engine's save path (\`commitSession\`), a fresh 64 KB session each run, the 8000 bytes of a Chromium request; the time of the commit (shrinking, sealing, chunking). The \`overBy\` shrinker is the README's: it drops as many of the oldest entries as \`overBy\` asks for, in one call.`,
+    )} at the end). Cases A and B: the engine's save path (\`SessionEngine\`: \`load\`, then \`commit\`), a fresh 64 KB session each run, the 8000 bytes of a Chromium request; the time of the commit (shrinking, sealing, chunking). The \`overBy\` shrinker is the README's: it drops as many of the oldest entries as \`overBy\` asks for, in one call.`,
   '',
   '| case | list | shrinker calls | kept | Cookie header | median ms | fastest ms | target | met (median) |',
   '|---|--:|--:|--:|--:|--:|--:|---|:-:|',
@@ -238,7 +160,7 @@ const lines = [
       `| ${s.length} | ${f(s.engineUsPerStep, 3)} | ${f(s.shrinkerUsPerStep, 3)} | ${f(s.totalUsPerStep, 3)} |`,
   ),
   '',
-  "D. List sizing: the engine alone on case A's session (`fits` at 5 990 JSON bytes), with incremental list sizing (array-sizes.ts: a returned list matched against the previous one, sizes reused) and with plain per-key sizing (each value a shrinker returns serialized whole; the same build with that one call replaced).",
+  "D. List sizing: the engine alone on case A's session (`fits` at 5 990 JSON bytes), with incremental list sizing (array-sizes.ts: a list cut from either end of the previous one sized from it, only the dropped elements measured) and with plain per-key sizing (each value a shrinker returns serialized whole; the same build with that one call replaced).",
   '',
   '| shrinker | incremental: median / fastest ms | per key: median / fastest ms | per key ÷ incremental (fastest) |',
   '|---|--:|--:|--:|',

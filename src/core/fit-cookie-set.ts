@@ -1,4 +1,5 @@
 import type { ResolvedOptions } from '../options/resolved-options.js';
+import { plaintextAllowance } from '../shrinking/fit-check.js';
 import type { Allowance } from './allowance.js';
 import { measureCookieSet, type CookieSet, type CookieSetSize } from './cookie-set.js';
 import { leftovers, setLinesBytes, specOf, type PartitionJob } from './partition-plan.js';
@@ -37,6 +38,24 @@ export function overByFor(
     }
     return best === Infinity ? singleOver : best;
   };
+}
+
+/**
+ * The largest plaintext whose single value fits the request's side of the allowance (-1: none).
+ * A delta set is never smaller there, and the single value grows with its plaintext: no longer
+ * plaintext fits in any format, and `overByFor` need not be asked (a shrink step's fit check is
+ * then a subtraction, not a cookie set's measure).
+ */
+export function requestPlaintextLimit(
+  options: Pick<ResolvedOptions, 'sealer' | 'cutter'>,
+  job: PartitionJob,
+): number {
+  const spec = specOf(job, options.cutter);
+  const { requestBytes } = job.allowance;
+  return plaintextAllowance((plaintextBytes) => {
+    const single = measureCookieSet(options.sealer, spec, plaintextBytes)[0];
+    return single !== undefined && single.pairBytes + 2 * single.count <= requestBytes;
+  }, requestBytes);
 }
 
 /** Whether a set of this size fits the partition's allowance, and by how much it is over. */

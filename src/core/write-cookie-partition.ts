@@ -7,7 +7,7 @@ import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import { planChunks } from '../chunking/chunks.js';
 import { DELTA_PREFIX, planDeltaSet } from '../chunking/delta-set.js';
 import { chunkBytes, sealCookieSet } from './cookie-set.js';
-import { overByFor, overByOf, settle } from './fit-cookie-set.js';
+import { overByFor, overByOf, requestPlaintextLimit, settle } from './fit-cookie-set.js';
 import { then, type MaybePromise } from './maybe-async.js';
 import type { Partition } from './partition.js';
 import {
@@ -53,16 +53,20 @@ export function planCookiePartition(
       false,
       false,
     );
+  let deltaUpper: number | undefined; // past it, no format fits (found on the first step over)
   const overBy: OverBy = options.compress
     ? singleOverBy
     : (jsonBytes, candidate, removedBytes) => {
         const single = singleOverBy(jsonBytes, candidate, removedBytes);
         if (single <= 0) return single;
-        const asDelta = setOverBy(ENVELOPE_HEADER_BYTES + jsonBytes, () => envelopeOf(candidate));
+        const plaintextBytes = ENVELOPE_HEADER_BYTES + jsonBytes;
+        if (plaintextBytes > (deltaUpper ??= requestPlaintextLimit(options, job))) return single;
+        const asDelta = setOverBy(plaintextBytes, () => envelopeOf(candidate));
         return asDelta <= 0 ? 0 : single;
       };
 
-  if (overBy(Buffer.byteLength(json), fields) <= 0) {
+  const jsonBytes = Buffer.byteLength(json);
+  if (overBy(jsonBytes, fields) <= 0) {
     // Back from the overflow store: its record goes.
     const back: StoreOp[] =
       state.storeId !== undefined && partition.overflow
@@ -77,6 +81,7 @@ export function planCookiePartition(
 
   const shrunk = shrinkPartition({
     data: fields,
+    jsonBytes,
     shrinkers: options.shrinkers,
     overBy,
     stopAfterPhase1: partition.overflow !== undefined,
@@ -200,13 +205,20 @@ function withEvent(
  */
 function unshrunkBytes(options: ResolvedOptions, job: PartitionJob, asDelta: boolean): number {
   const name = job.state.partition.cookieName;
-  const plaintext = options.compress
-    ? encodeEnvelope(0, 0, job.json, false, true)
-    : encodeEnvelope(job.state.createdAt, job.now, job.json, false, false);
-  const sealedLength = options.sealer.sealedLength(plaintext.length);
+  // Uncompressed, the single value's length follows from the JSON's: no envelope is built for it.
+  const plaintext =
+    options.compress || asDelta
+      ? options.compress
+        ? encodeEnvelope(0, 0, job.json, false, true)
+        : encodeEnvelope(job.state.createdAt, job.now, job.json, false, false)
+      : undefined;
+  const sealedLength = options.sealer.sealedLength(
+    plaintext?.length ?? ENVELOPE_HEADER_BYTES + Buffer.byteLength(job.json),
+  );
   const plan = planChunks(name, sealedLength, job.capacity);
   const single = plan ? plan.pairBytes - plan.valueLengths.length : sealedLength + name.length;
   const delta =
+    plaintext !== undefined &&
     asDelta &&
     planDeltaSet({
       base: name,

@@ -56,6 +56,11 @@ export interface ShrinkRequest {
    * keep or change it. The last answer is the shrinkers' `ShrinkContext.overBy`.
    */
   overBy: OverBy;
+  /**
+   * `Buffer.byteLength(JSON.stringify(data))`, when the caller has it: the first list a shrinker
+   * may cut is then sized from it, not serialized again.
+   */
+  jsonBytes?: number;
   /** Stop after phase 1 (used for partitions with an overflow store). */
   stopAfterPhase1?: boolean;
   /** Called when a shrinker throws/rejects/times out; the step is then skipped (value kept). */
@@ -97,7 +102,14 @@ function drive(
 
 /** The four phases; each asynchronous step is yielded, and its outcome comes back. */
 function* phases(request: ShrinkRequest): Generator<Promise<boolean>, ShrinkResult, boolean> {
-  const candidate = new SizedCandidate(request.data);
+  const { data, jsonBytes } = request;
+  const listKey = request.shrinkers.find(
+    ({ key }) => Object.hasOwn(data, key) && Array.isArray(data[key]),
+  )?.key;
+  const candidate = new SizedCandidate(
+    data,
+    jsonBytes !== undefined && listKey !== undefined ? { jsonBytes, key: listKey } : undefined,
+  );
   const shrunkKeys = new Set<string>();
   const removedKeys = new Set<string>();
   const timeout = request.shrinkerTimeout ?? DEFAULT_SHRINKER_TIMEOUT;
@@ -106,8 +118,8 @@ function* phases(request: ShrinkRequest): Generator<Promise<boolean>, ShrinkResu
   let overBy = 0;
   const measure = (): number =>
     request.overBy(candidate.jsonBytes, candidate.data, candidate.removedBytes);
-  // A candidate that fits is checked whole once: sizes known by identity, or trusted from a
-  // list's ends (array-sizes.ts), may be stale.
+  // A candidate that fits is checked whole once: a list's size derived from the one it replaced
+  // (array-sizes.ts) may be stale.
   const fitsNow = (): boolean => {
     overBy = measure();
     if (overBy <= 0 && candidate.remeasureIfStale()) overBy = measure();
@@ -163,7 +175,7 @@ function* phases(request: ShrinkRequest): Generator<Promise<boolean>, ShrinkResu
     const { key } = shrinker;
     let value: unknown;
     try {
-      value = shrinker.shrink(candidate.data[key], last ? contexts.last : contexts.early);
+      value = shrinker.shrink(candidate.valueFor(key), last ? contexts.last : contexts.early);
     } catch (error) {
       return failed(key, error);
     }

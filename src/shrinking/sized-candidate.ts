@@ -1,4 +1,4 @@
-import { arrayBytes, isRunOf, measureArray, type ArraySizes } from './array-sizes.js';
+import { cutArrayBytes, listRun, ownToJSON, type ListRun } from './array-sizes.js';
 import { jsonValueBytes, keyPrefixBytes, objectBytes } from './json-size.js';
 
 interface Entry {
@@ -7,8 +7,8 @@ interface Entry {
   readonly prefixBytes: number;
   /** Bytes of `"key":value`; 0 where JSON drops the entry (a function, `undefined`). */
   bytes: number;
-  /** Element sizes when the value is an array (see array-sizes.ts). */
-  array: ArraySizes | undefined;
+  /** A list value's elements as measured (array-sizes.ts), once it has been handed out. */
+  run: ListRun | undefined;
 }
 
 /**
@@ -16,8 +16,9 @@ interface Entry {
  * date entry by entry: a change re-measures only the value that changed.
  *
  * Values are assumed not to be mutated in place (shrinkers return new values); a shrinker that
- * mutates and returns the same object is still measured exactly. Object elements of arrays are
- * known by identity: `remeasureIfStale` checks a candidate that fits against its serialization.
+ * mutates and returns the same object is still measured exactly. A list cut from either end is
+ * sized from the one it replaces (array-sizes.ts): `remeasureIfStale` checks a candidate that fits
+ * against its serialization.
  */
 export class SizedCandidate {
   /** The working copy: only own enumerable string keys of the source, `__proto__` as an own key. */
@@ -31,16 +32,40 @@ export class SizedCandidate {
    */
   removedBytes = 0;
   private frozen: Readonly<Record<string, unknown>> | undefined;
+  /** Whether a size was derived from another (array-sizes.ts) since the data was last measured. */
+  private derived = false;
 
-  constructor(source: Record<string, unknown>) {
+  /**
+   * `known`: the byte length of `JSON.stringify(source)`, when the caller has it, and a key whose
+   * value is a list (without its own `toJSON`): that entry is sized from it, less the others,
+   * instead of serializing the list again (checked by `remeasureIfStale` like a derived size).
+   */
+  constructor(source: Record<string, unknown>, known?: { jsonBytes: number; key: string }) {
+    let derivedEntry: Entry | undefined;
     for (const key of Object.keys(source)) {
       const value = source[key];
-      const valueBytes = jsonValueBytes(value);
       const prefixBytes = keyPrefixBytes(key);
-      const bytes = valueBytes === undefined ? 0 : prefixBytes + valueBytes;
-      this.entries.set(key, { value, prefixBytes, bytes, array: undefined });
-      this.count(bytes, +1);
+      const entry: Entry = { value, prefixBytes, bytes: 0, run: undefined };
+      this.entries.set(key, entry);
       setOwn(this.data, key, value);
+      if (key === known?.key && Array.isArray(value) && !ownToJSON(value)) {
+        derivedEntry = entry;
+        continue;
+      }
+      const valueBytes = jsonValueBytes(value);
+      entry.bytes = valueBytes === undefined ? 0 : prefixBytes + valueBytes;
+      this.count(entry.bytes, +1);
+    }
+    if (derivedEntry !== undefined) {
+      // `{` entries joined by `,` `}`: the list's entry is what the others leave, less its comma.
+      const others = objectBytes(this.entriesBytes, this.visibleEntries);
+      const bytes = known!.jsonBytes - others - (this.visibleEntries > 0 ? 1 : 0);
+      const valid = bytes >= derivedEntry.prefixBytes + 2; // `"key":[]` at the least
+      derivedEntry.bytes = valid
+        ? bytes
+        : derivedEntry.prefixBytes + jsonValueBytes(derivedEntry.value)!;
+      this.derived = valid;
+      this.count(derivedEntry.bytes, +1);
     }
   }
 
@@ -55,6 +80,19 @@ export class SizedCandidate {
 
   keys(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /**
+   * A present key's value, to hand to its shrinker: a list's elements are copied first (once per
+   * list measured whole), so that what comes back is compared with them as they were measured.
+   */
+  valueFor(key: string): unknown {
+    const entry = this.entries.get(key)!;
+    const { value } = entry;
+    if (entry.run === undefined && Array.isArray(value) && !ownToJSON(value)) {
+      entry.run = listRun(value);
+    }
+    return value;
   }
 
   /** Bytes of `"key":value` for a present key. */
@@ -74,30 +112,27 @@ export class SizedCandidate {
    */
   offer(key: string, value: unknown): boolean {
     const entry = this.entries.get(key)!;
-    const array = Array.isArray(value)
-      ? measureArray(value, entry.array, value !== entry.value)
-      : undefined;
-    const valueBytes = array !== undefined ? arrayBytes(array) : jsonValueBytes(value);
+    const previous = entry.value;
+    // A list cut from either end of the one it replaces: sized from it (what changed only).
+    const cut =
+      entry.run !== undefined && Array.isArray(value) && value !== previous
+        ? cutArrayBytes(entry.run, entry.bytes - entry.prefixBytes, value)
+        : undefined;
+    const valueBytes = cut ?? jsonValueBytes(value);
     const bytes = valueBytes === undefined ? 0 : entry.prefixBytes + valueBytes;
     const smaller = bytes < entry.bytes;
     // The same object back may have been mutated in place: it is the value either way, so record
     // what it measures now (it only counts as shrunk if smaller).
-    const sameObject = value === entry.value && typeof value === 'object' && value !== null;
+    const sameObject = value === previous && typeof value === 'object' && value !== null;
     if (smaller || sameObject) {
       // What went: the dropped elements of a list cut from either end, else the whole value.
-      const cut =
-        array !== undefined &&
-        !sameObject &&
-        (array.derived ||
-          (entry.array === undefined &&
-            Array.isArray(entry.value) &&
-            isRunOf(entry.value, value as unknown[])));
-      this.removedBytes += cut ? entry.bytes - bytes : entry.bytes;
+      this.removedBytes += cut !== undefined ? entry.bytes - bytes : entry.bytes;
+      this.derived ||= cut !== undefined;
       this.count(entry.bytes, -1);
       this.count(bytes, +1);
       entry.bytes = bytes;
-      entry.array = array;
-      if (value !== entry.value) {
+      if (cut === undefined) entry.run = undefined; // measured whole: copied when handed out
+      if (value !== previous) {
         entry.value = value;
         setOwn(this.data, key, value);
         this.frozen = undefined;
@@ -107,17 +142,14 @@ export class SizedCandidate {
   }
 
   /**
-   * Where array elements that are objects are known by identity, one changed in place (against the
-   * contract) leaves its size stale, and so does an inner element of a list trusted from its ends
-   * (array-sizes.ts): compares the kept size with a full serialization (call it on a candidate that
-   * fits: it is small) and, if they differ, measures every entry again. Says whether it did.
+   * A list's size derived from the one it replaced trusts the elements between those compared and
+   * the object elements measured earlier (array-sizes.ts): compares the kept sizes with a full
+   * serialization (call it on a candidate that fits: it is small) and, if they differ, measures
+   * every entry again. Says whether it did.
    */
   remeasureIfStale(): boolean {
-    let unchecked = false;
-    for (const entry of this.entries.values()) {
-      unchecked ||= entry.array !== undefined && (entry.array.hasObjects || entry.array.trusted);
-    }
-    if (!unchecked) return false;
+    if (!this.derived) return false;
+    this.derived = false;
     let measured: number[];
     try {
       if (jsonValueBytes(this.data) === this.jsonBytes) return false;
@@ -133,7 +165,7 @@ export class SizedCandidate {
     let i = 0;
     for (const entry of this.entries.values()) {
       entry.bytes = measured[i++]!;
-      entry.array = undefined;
+      entry.run = undefined;
       this.count(entry.bytes, +1);
     }
     return true;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { cutArrayBytes, listRun } from '../../../src/shrinking/array-sizes.js';
 import { shrinkPartition } from '../../../src/shrinking/shrink-partition.js';
+import { SizedCandidate } from '../../../src/shrinking/sized-candidate.js';
 import type { ShrinkContext } from '../../../src/shrinking/shrink-types.js';
 
 const bytesOf = (data: unknown): number => Buffer.byteLength(JSON.stringify(data));
@@ -123,5 +125,109 @@ describe('array sizes (shrinking by identity)', () => {
     expect(seen.at(-1)!.keys).toEqual(['list']);
     // All removed by now; `overBy` the last answer, 1.
     expect({ ...seen[0]!.ctx }).toEqual({ last: false, session: {}, overBy: 1 });
+  });
+
+  describe('cutArrayBytes: a list cut from either end, sized from the one it replaces', () => {
+    const urls = Array.from({ length: 200 }, (_, i) => `https://shop.example/p/${i}`);
+    const mixed = [...awkward, ...awkward, 'tail"é'];
+    it.each<[string, unknown[], (l: unknown[]) => unknown[], number, number]>([
+      // name, list, cut, where the run then starts and ends in the copy
+      ['slice(1), long', urls, (l) => l.slice(1), 1, 200],
+      ['slice(0, -1), long', urls, (l) => l.slice(0, -1), 0, 199],
+      ['slice(150): fewer kept than dropped', urls, (l) => l.slice(150), 150, 200],
+      ['slice(0, 3)', urls, (l) => l.slice(0, 3), 0, 3],
+      ['everything dropped', urls, () => [], 200, 200],
+      ['slice(1), escapes, UTF-8, numbers, holes', mixed, (l) => l.slice(1), 1, mixed.length],
+      ['slice(5), escapes, UTF-8, numbers, holes', mixed, (l) => l.slice(5), 5, mixed.length],
+      ['slice(0, -4), escapes, UTF-8', mixed, (l) => l.slice(0, -4), 0, mixed.length - 4],
+    ])('%s: exact', (_name, list, cut, start, end) => {
+      const run = listRun(list);
+      const next = cut(list);
+      expect(cutArrayBytes(run, bytesOf(list), next)).toBe(bytesOf(next));
+      expect({ start: run.start, end: run.end }).toEqual({ start, end });
+      // And again from there: the run describes `next`.
+      const after = next.slice(1);
+      if (after.length < next.length) {
+        expect(cutArrayBytes(run, bytesOf(next), after)).toBe(bytesOf(after));
+      }
+    });
+
+    it.each<[string, unknown[], (l: unknown[]) => unknown[]]>([
+      ['the same list', urls, (l) => l],
+      ['as long', urls, (l) => [...l]],
+      ['longer', urls, (l) => [...l, 'x']],
+      ['the middle dropped', urls, (l) => l.filter((_, i) => i !== 100)],
+      ['an end replaced', urls, (l) => [...l.slice(1, -1), 'other']],
+      ['-0 for 0', [1, 0, 2], (l) => l.map((x) => (x === 0 ? -0 : x)).slice(1)],
+      ['its own toJSON', urls, (l) => Object.assign(l.slice(1), { toJSON: () => 'x' })],
+      ['a function dropped (JSON: null)', [() => 1, 'a', 'b', 'c'], (l) => l.slice(1)],
+      ['a BigInt dropped', [1n, 'a', 'b', 'c'], (l) => l.slice(1)],
+    ])('%s: not derived (the caller serializes it), the run unchanged', (_name, list, cut) => {
+      const run = listRun(list);
+      expect(cutArrayBytes(run, 1000, cut(list))).toBeUndefined();
+      expect({ start: run.start, end: run.end }).toEqual({ start: 0, end: list.length });
+    });
+
+    it('compares with the copy taken before the list was handed out, not with the list', () => {
+      const list = ['aaa', 'bbb', 'ccc', 'ddd'];
+      const run = listRun(list);
+      const measured = bytesOf(list);
+      list[3] = 'z'; // a shrinker changing its list in place, then cutting it
+      expect(cutArrayBytes(run, measured, list.slice(1))).toBeUndefined();
+      expect(cutArrayBytes(run, measured, ['bbb', 'ccc', 'ddd'])).toBe(
+        bytesOf(['bbb', 'ccc', 'ddd']),
+      );
+    });
+
+    it('trusts the inner elements of a long run (the fit taken is checked whole, below)', () => {
+      const run = listRun(urls);
+      const next = urls.slice(1);
+      next[7] = 'é'; // not among the elements compared
+      expect(cutArrayBytes(run, bytesOf(urls), next)).toBe(bytesOf(urls.slice(1)));
+    });
+  });
+
+  describe("SizedCandidate: a list sized from the caller's JSON length", () => {
+    const data = { a: 'x', list: ['p', 'q', 'é"'], n: 1, f: () => 1 };
+
+    it.each([
+      ['the list first', { list: ['p', 'q'], a: 1 }],
+      ['the list alone', { list: ['p', 'q', 'é"'] }],
+      ['beside a dropped value', data],
+      ['an empty list', { a: 'x', list: [] }],
+    ])('%s: exact', (_name, source) => {
+      const candidate = new SizedCandidate(source, { jsonBytes: bytesOf(source), key: 'list' });
+      expect(candidate.jsonBytes).toBe(bytesOf(source));
+      expect(candidate.entryBytes('list')).toBe(bytesOf({ list: source.list }) - 2);
+      expect(candidate.remeasureIfStale()).toBe(false); // checked whole: nothing stale
+    });
+
+    it('a wrong length is found by the check of what fits, then measured whole', () => {
+      const candidate = new SizedCandidate(data, { jsonBytes: bytesOf(data) + 5, key: 'list' });
+      expect(candidate.jsonBytes).toBe(bytesOf(data) + 5);
+      expect(candidate.remeasureIfStale()).toBe(true);
+      expect(candidate.jsonBytes).toBe(bytesOf(data));
+    });
+
+    it('a length too small for any list: the list is measured', () => {
+      const candidate = new SizedCandidate(data, { jsonBytes: 3, key: 'list' });
+      expect(candidate.jsonBytes).toBe(bytesOf(data));
+    });
+
+    it('through shrinkPartition: a wrong `jsonBytes` never gives a wrong fit', async () => {
+      const list = Array.from({ length: 300 }, (_, i) => `https://shop.example/p/${i}`);
+      for (const error of [-40, 40]) {
+        const source = { user: 'ada', list };
+        const result = await shrinkPartition({
+          data: source,
+          jsonBytes: bytesOf(source) + error,
+          shrinkers: [{ key: 'list', shrink: (l: string[]) => l.slice(1) }],
+          overBy: (jsonBytes) => jsonBytes - 3000,
+        });
+        expect(result.fits).toBe(true);
+        expect(result.jsonBytes).toBe(bytesOf(result.data));
+        expect(result.jsonBytes).toBeLessThanOrEqual(3000);
+      }
+    });
   });
 });
