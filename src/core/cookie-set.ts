@@ -170,35 +170,36 @@ function deltaOption(
 /**
  * The ways to write `plaintext`, best first: the single value while it takes at most half of
  * the response (`firstChoice`); else a delta set, its dropped pieces left for one more request,
- * then deleted at once; else the single value whole.
+ * then deleted at once; else the single value whole. Each is planned only when the one before it
+ * was not taken (a delta set costs a pass over the content).
  */
-function options(sealer: Sealer, spec: CookieSetSpec, plaintext: Buffer): Option[] {
-  const out: Option[] = [];
+function* options(sealer: Sealer, spec: CookieSetSpec, plaintext: Buffer): Generator<Option> {
   const single = singleOption(sealer, spec, plaintext);
-  if (single) out.push({ ...single, size: { ...single.size, firstChoice: true } });
+  if (single) yield { ...single, size: { ...single.size, firstChoice: true } };
   for (const defer of [true, false]) {
     const delta = deltaOption(sealer, spec, plaintext, defer);
-    if (delta) out.push(delta);
+    if (delta) yield delta;
   }
   // The single value last, without the half: a session that fits at all is written.
-  if (single) out.push(single);
-  return out;
+  if (single) yield single;
 }
 
-/**
- * The sizes the set could take for this plaintext, best first (empty when no split fits). With
- * only its length, the single value's; with the plaintext itself, every format's.
- */
-export function measureCookieSet(
+/** The single value's size for a plaintext of this many bytes; `undefined` when no split fits. */
+export function measureSingleValue(
   sealer: Sealer,
   spec: CookieSetSpec,
-  plaintext: number | Buffer,
-): CookieSetSize[] {
-  if (typeof plaintext === 'number') {
-    const single = singleOption(sealer, spec, plaintext);
-    return single ? [single.size] : [];
-  }
-  return options(sealer, spec, plaintext).map((o) => o.size);
+  plaintextBytes: number,
+): CookieSetSize | undefined {
+  return singleOption(sealer, spec, plaintextBytes)?.size;
+}
+
+/** The sizes the set could take for this plaintext, best first, each planned when asked for. */
+export function* measureCookieSet(
+  sealer: Sealer,
+  spec: CookieSetSpec,
+  plaintext: Buffer,
+): Generator<CookieSetSize> {
+  for (const option of options(sealer, spec, plaintext)) yield option.size;
 }
 
 /**
@@ -220,8 +221,10 @@ export function sealCookieSet(
     compress,
     content.remembered,
   );
-  const chosen = options(sealer, spec, plaintext).find((o) => accept(o.size));
-  return chosen?.build();
+  for (const option of options(sealer, spec, plaintext)) {
+    if (accept(option.size)) return option.build();
+  }
+  return undefined;
 }
 
 /**

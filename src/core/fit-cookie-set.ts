@@ -1,6 +1,11 @@
 import type { ResolvedOptions } from '../options/resolved-options.js';
 import type { Allowance } from './allowance.js';
-import { measureCookieSet, type CookieSet, type CookieSetSize } from './cookie-set.js';
+import {
+  measureCookieSet,
+  measureSingleValue,
+  type CookieSet,
+  type CookieSetSize,
+} from './cookie-set.js';
 import { leftovers, setLinesBytes, specOf, type PartitionJob } from './partition-plan.js';
 import type { PresentCookie } from './session-state.js';
 
@@ -20,15 +25,15 @@ export function overByFor(
   const spec = specOf(job, options.cutter);
   const over = (size: CookieSetSize) => overByOf(job, present, size);
   return (plaintextBytes, plaintext) => {
-    const single = measureCookieSet(sealer, spec, plaintextBytes);
-    if (single.length === 0) {
+    const single = measureSingleValue(sealer, spec, plaintextBytes);
+    if (!single) {
       return Math.max(1, sealer.sealedLength(plaintextBytes) - job.allowance.requestBytes);
     }
-    const singleOver = over(single[0]!);
+    const singleOver = over(single);
     // Without the plaintext, or when the single value fits, or when its request side does not
     // (a delta set is never smaller in the request), the single value decides.
     if (!plaintext || singleOver <= 0) return singleOver;
-    const requestOver = single[0]!.pairBytes + 2 * single[0]!.count - job.allowance.requestBytes;
+    const requestOver = single.pairBytes + 2 * single.count - job.allowance.requestBytes;
     if (requestOver > 0) return singleOver;
     let best = Infinity;
     for (const size of measureCookieSet(sealer, spec, plaintext())) {
