@@ -32,13 +32,9 @@ export function detectChanges(
   return session.partitions.map((state, i) => {
     const json = JSON.stringify(fields[i]);
     let decision = decide(options, session, state, json, now);
-    const carried = carriedSet(state);
-    if (
-      decision === 'keep' &&
-      state.valid &&
-      state.present.some((c) => !carried.occupies(c.index))
-    ) {
-      decision = 'tidy';
+    if (decision === 'keep' && state.valid) {
+      const carried = carriedSet(state);
+      if (state.present.some((c) => !carried.occupies(c.index))) decision = 'tidy';
     }
     return { state, fields: fields[i]!, json, decision };
   });

@@ -5,6 +5,7 @@ import {
   measureSingleValue,
   type CookieSet,
   type CookieSetSize,
+  type CookieSetSpec,
 } from './cookie-set.js';
 import { leftovers, setLinesBytes, specOf, type PartitionJob } from './partition-plan.js';
 import type { PresentCookie } from './session-state.js';
@@ -20,9 +21,9 @@ export function overByFor(
   options: Pick<ResolvedOptions, 'sealer' | 'cutter'>,
   job: PartitionJob,
   present: readonly PresentCookie[],
+  spec: CookieSetSpec = specOf(job, options.cutter),
 ): (plaintextBytes: number, plaintext?: () => Buffer) => number {
   const { sealer } = options;
-  const spec = specOf(job, options.cutter);
   const over = (size: CookieSetSize) => overByOf(job, present, size);
   return (plaintextBytes, plaintext) => {
     const single = measureSingleValue(sealer, spec, plaintextBytes);
@@ -66,7 +67,7 @@ export function settle(
   job: PartitionJob,
   present: readonly PresentCookie[],
   set: CookieSet | undefined,
-): { set: CookieSet | undefined; deleted: string[]; cost: Allowance; fits: boolean } {
+): { set: CookieSet | undefined; deleted: readonly string[]; cost: Allowance; fits: boolean } {
   const count = set ? set.cookies.length : 0;
   let pairBytes = 0;
   for (const c of set?.cookies ?? []) pairBytes += c.name.length + 1 + c.value.length;
