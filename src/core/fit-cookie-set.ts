@@ -37,10 +37,10 @@ export function overByFor(
     const requestOver = single.pairBytes + 2 * single.count - job.allowance.requestBytes;
     if (requestOver > 0) return singleOver;
     let best = Infinity;
-    for (const size of measureCookieSet(sealer, spec, plaintext())) {
+    measureCookieSet(sealer, spec, plaintext(), (size) => {
       best = Math.min(best, over(size));
-      if (best <= 0) break;
-    }
+      return best <= 0;
+    });
     return best === Infinity ? singleOver : best;
   };
 }

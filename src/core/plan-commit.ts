@@ -64,7 +64,8 @@ export function planCommit(
   const take = (plan: PartitionPlan, partitionJob: PartitionJob) => {
     allowance = spend(allowance, plan.cost);
     plans.push(plan);
-    if (plan.set) for (const c of plan.set.sent) lines.push(`${c.name}=${c.value}${partitionJob.attributes}`);
+    if (plan.set)
+      for (const c of plan.set.sent) lines.push(`${c.name}=${c.value}${partitionJob.attributes}`);
     for (const name of plan.deleted) lines.push(`${name}=${partitionJob.deleting}`);
   };
   const next = (i: number): MaybePromise<CommitPlan> => {

@@ -10,12 +10,7 @@ import { chunkBytes, sealCookieSet, type CookieSetSpec } from './cookie-set.js';
 import { overByFor, overByOf, settle } from './fit-cookie-set.js';
 import { then, type MaybePromise } from './maybe-async.js';
 import type { Partition } from './partition.js';
-import {
-  specOf,
-  type PartitionJob,
-  type PartitionPlan,
-  type StoreOp,
-} from './partition-plan.js';
+import { specOf, type PartitionJob, type PartitionPlan, type StoreOp } from './partition-plan.js';
 import { planRecordCookie } from './record-cookie.js';
 import { newSessionId } from './session-id.js';
 import type { PresentCookie, RequestSession } from './session-state.js';
