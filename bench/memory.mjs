@@ -53,7 +53,10 @@ function measure(once, n) {
 }
 
 async function main() {
-  const keys = process.argv.slice(2).find((a) => !a.startsWith('--'))?.split(',');
+  const keys = process.argv
+    .slice(2)
+    .find((a) => !a.startsWith('--'))
+    ?.split(',');
   const sizes = keys ? SIZES.filter((s) => keys.includes(s.key)) : SIZES;
   const out = [];
   for (const size of sizes) {
@@ -63,7 +66,9 @@ async function main() {
     out.push({ key: size.key, label: size.label, requests: n, engine, floor });
   }
   if (process.argv.includes('--json')) {
-    process.stdout.write(JSON.stringify({ sizes: out, semiSpaceMB: SEMI_SPACE_MB }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ sizes: out, runs: RUNS, semiSpaceMB: SEMI_SPACE_MB }) + '\n',
+    );
     return;
   }
   for (const s of out) {
@@ -76,9 +81,13 @@ async function main() {
 
 if (typeof globalThis.gc !== 'function') {
   // Again, with the flags: a young generation that holds a whole run, and gc().
-  execFileSync(process.execPath, [...FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [...FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
 } else {
   main().catch((error) => {
     console.error(error);
