@@ -88,9 +88,12 @@ export function decodeEnvelope(bytes: Buffer): (Envelope & { json: string }) | u
   const writtenAt = bytes.readUInt32BE(5);
   const remembered = (flags & FLAG_REMEMBERED) !== 0;
   try {
-    let body = bytes.subarray(ENVELOPE_HEADER_BYTES);
-    if (flags & FLAG_DEFLATE) body = inflateRawSync(body, { maxOutputLength: MAX_INFLATED_BYTES });
-    const json = body.toString('utf8');
+    const json =
+      flags & FLAG_DEFLATE
+        ? inflateRawSync(bytes.subarray(ENVELOPE_HEADER_BYTES), {
+            maxOutputLength: MAX_INFLATED_BYTES,
+          }).toString('utf8')
+        : bytes.toString('utf8', ENVELOPE_HEADER_BYTES);
     const value: unknown = JSON.parse(json);
     if (flags & FLAG_STORE_ID) {
       return typeof value === 'string'

@@ -68,6 +68,12 @@ function decide(
   return due ? 'write' : 'keep';
 }
 
+/** The index of the partition that claims `key`, or -1. */
+function claimedBy(partitions: readonly Partition[], key: string): number {
+  for (let i = 0; i < partitions.length; i++) if (partitions[i]!.claims?.has(key)) return i;
+  return -1;
+}
+
 /** The session's fields, grouped by the partition that keeps them. */
 function routeFields(
   options: ResolvedOptions,
@@ -79,7 +85,7 @@ function routeFields(
   const catchAll = partitions.findIndex((p) => p.isCatchAll);
   const excludes = partitions[catchAll]?.excludes;
   for (const key of Object.keys(data)) {
-    let index = partitions.findIndex((p) => p.claims?.has(key));
+    let index = claimedBy(partitions, key);
     if (index === -1) {
       if (excludes?.has(key)) {
         if (!warnedFields.has(key)) {
