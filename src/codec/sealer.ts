@@ -80,6 +80,9 @@ function nextIv(): Buffer {
   return ivPool.subarray(ivOffset - IV, ivOffset);
 }
 
+/** Texts up to this many characters are sealed in one `update` with the plaintext before them. */
+const SHORT_TEXT = 1024;
+
 /** Cookie names whose AAD is kept; past it the cache starts again (names come from options). */
 const AAD_CACHE_MAX = 64;
 
@@ -205,7 +208,16 @@ function encryptSealer(keys: DerivedKey[], subKeySeals: number): Sealer {
       const iv = nextIv();
       const cipher = createCipheriv('aes-256-gcm', sealing.key, iv);
       cipher.setAAD(aadOf(sealing, cookieName));
-      // GCM is a stream mode: every update gives back as many bytes as it was given.
+      // GCM is a stream mode: every update gives back as many bytes as it was given. A short
+      // text is copied after the plaintext (into Buffer's pool) instead: a second update costs
+      // more than copying a few hundred bytes (bench/NOTES.md, round 3).
+      if (text !== undefined && text.length <= SHORT_TEXT) {
+        const joined = Buffer.allocUnsafe(plaintext.length + Buffer.byteLength(text, 'utf8'));
+        plaintext.copy(joined, 0);
+        joined.write(text, plaintext.length, 'utf8');
+        plaintext = joined;
+        text = undefined;
+      }
       const head = cipher.update(plaintext);
       const body = text === undefined ? undefined : cipher.update(text, 'utf8');
       const final = cipher.final();

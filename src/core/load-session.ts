@@ -41,13 +41,17 @@ export function loadSession(
   );
   const build = () => {
     const states = reads.map((r) => r.state);
-    // The fields of every partition in one object: the first partition's own (decoded for this
-    // request alone), the others' copied onto it; `{}` when none was read.
+    // The fields of every partition in one object: when the first partition read is a cookie's,
+    // the object decoded from it (this request's alone), else `{}`; the others copied onto it.
+    // A store's object is always copied: the store may keep it.
     let data: Record<string, unknown> | undefined;
     for (const read of reads) {
       if (!read.data) continue;
-      if (!data) data = read.data;
-      else for (const key of Object.keys(read.data)) setOwn(data, key, read.data[key]);
+      if (!data && !read.record) data = read.data;
+      else {
+        data ??= {};
+        for (const key of Object.keys(read.data)) setOwn(data, key, read.data[key]);
+      }
     }
     const session = new RequestSession(
       states,
