@@ -179,8 +179,13 @@ function encryptSealer(keys: DerivedKey[], subKeySeals: number): Sealer {
   /** Sub-keys met while opening: per key index, by salt (read as one 64-bit number). */
   const opening = keys.map(() => new Map<bigint, SubKey>());
   const subKeyFor = (keyIndex: number, bytes: Buffer): SubKey => {
-    // Most values were sealed by this sealer's current sub-key.
-    if (keyIndex === 0 && bytes.compare(sealing.header, 0, HEADER_V3, 0, HEADER_V3) === 0) {
+    // Most values were sealed by this sealer's current sub-key: the first key's, the same salt
+    // (the salt is no secret; it travels in the value).
+    if (
+      keyIndex === 0 &&
+      bytes.readUInt32BE(HEADER) === sealing.header.readUInt32BE(HEADER) &&
+      bytes.readUInt32BE(HEADER + 4) === sealing.header.readUInt32BE(HEADER + 4)
+    ) {
       return sealing;
     }
     const known = opening[keyIndex]!;
