@@ -1,37 +1,43 @@
 // Diagnostics: the engine's per-request work in one process (load, change, one commit, as every
-// platform does), CPU µs per request. node [--cpu-prof] bench/engine-loop.mjs 200b|3k|12k [sign]
-import { resolveOptions } from '../dist/esm/options/resolve-options.js';
-import { SessionEngine } from '../dist/esm/core/session-engine.js';
-import { PAYLOADS } from './payloads.mjs';
-const kind = process.argv[2] ?? '200b';
-const options = resolveOptions(
-  {
-    secret: 'x'.repeat(40),
-    protection: process.argv[3] ?? 'encrypt',
-    limits: { maxTotalBytes: 32000 },
-  },
-  { warn() {}, error() {} },
-);
-const UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
-const engine = new SessionEngine(options);
-/** What a small JSON response carries before the session's lines. */
-const HEAD = { headerBytes: 200, setCookies: [], secure: false };
-const req0 = { headers: { 'user-agent': UA }, socket: {} };
-const s0 = engine.load(req0);
-Object.assign(s0.data, PAYLOADS[kind]);
-const lines = engine.commit(s0, HEAD);
-const cookie = lines.map((l) => l.split(';')[0]).join('; ');
-const req = { headers: { 'user-agent': UA, cookie }, socket: {} };
-function once() {
-  // A new request object each time, as on a server (the engine keeps one session per request).
-  const s = engine.load({ headers: req.headers, socket: {} });
-  s.data.count = (s.data.count ?? 0) + 1;
-  return engine.commit(s, HEAD);
+// platform does) beside the floor's (bench/floor-session.mjs: open + seal), CPU µs per request.
+//   node [--cpu-prof] bench/engine-loop.mjs 200b|3k|12k [encrypt|sign] [--rounds N] [--only engine|floor]
+// Rounds of each alternate; the minimum and the median over rounds are printed, and their ratio.
+import { engineRequest, floorRequest } from './loops.mjs';
+
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv.splice(i, 2)[1] : fallback;
+};
+const ROUNDS = Number(option('--rounds', 7));
+const only = option('--only', undefined);
+const kind = argv[0] ?? '200b';
+const protection = argv[1] ?? 'encrypt';
+const N = 4000;
+
+const loops = {};
+if (only !== 'floor') loops.engine = engineRequest(kind, protection);
+if (only !== 'engine' && protection === 'encrypt') loops.floor = floorRequest(kind);
+const rounds = Object.fromEntries(Object.keys(loops).map((name) => [name, []]));
+for (const once of Object.values(loops)) for (let i = 0; i < 5000; i++) once();
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [name, once] of Object.entries(loops)) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < N; i++) once();
+    const c = process.cpuUsage(c0);
+    rounds[name].push((c.user + c.system) / N);
+  }
 }
-for (let i = 0; i < 5000; i++) once();
-const c0 = process.cpuUsage();
-const N = 20000;
-for (let i = 0; i < N; i++) once();
-const c = process.cpuUsage(c0);
-console.log(kind, ((c.user + c.system) / N).toFixed(1), 'µs per load + commit');
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const figures = {};
+for (const [name, xs] of Object.entries(rounds)) {
+  figures[name] = { min: Math.min(...xs), median: median(xs) };
+  console.log(
+    `${kind} ${name.padEnd(6)} min ${figures[name].min.toFixed(1).padStart(6)}  median ${figures[name].median.toFixed(1).padStart(6)} µs per request`,
+  );
+}
+if (figures.engine && figures.floor) {
+  console.log(
+    `${kind} engine ÷ floor: ${(figures.engine.min / figures.floor.min).toFixed(2)}× (min), ${(figures.engine.median / figures.floor.median).toFixed(2)}× (median)`,
+  );
+}

@@ -32,8 +32,19 @@ function machine() {
 }
 
 /** Each target of the issue (issue 11), with the measured figure and whether it is met. */
-function targets({ micro, table }) {
+function targets({ micro, memory, table }) {
   const rows = [];
+  for (const s of memory?.sizes ?? []) {
+    const ratio = s.engine.bytes / s.floor.bytes;
+    const partial = [s.engine, s.floor].some((m) => m.runs < memory.runs);
+    rows.push({
+      target: `\`encrypt\`, bytes allocated per request at ${s.label} (load + change + commit, one process): no more than the bare layer's (floor) + 20 %`,
+      measured:
+        `${int(s.engine.bytes)} vs ${int(s.floor.bytes)} B (${fmt(ratio, 2)}×)` +
+        (partial ? ' · a collection ran during some runs: fewer runs counted' : ''),
+      met: Number.isFinite(ratio) ? ratio <= 1.2 : undefined,
+    });
+  }
   if (table?.['chunked-encrypt'] && table.floor) {
     for (const size of SIZES) {
       const ours = table['chunked-encrypt'][size.key];
@@ -311,7 +322,7 @@ export function writeReport(outcome, dir) {
     ...Object.entries(versions).map(([k, v]) => `- ${k} ${v}`),
     '',
   ];
-  if (micro || table) {
+  if (micro || table || outcome.memory) {
     lines.push('## Targets', '', '| target | measured | met |', '|---|---|:-:|');
     for (const r of targets(outcome)) {
       lines.push(
@@ -321,6 +332,12 @@ export function writeReport(outcome, dir) {
     lines.push(
       '',
       'Judged on server CPU per request, as the issue derives its targets; req/s is shown beside it. The machine\'s load average during this run: see "Machine" below; on a shared machine every figure carries that noise.',
+      ...(outcome.memory
+        ? [
+            '',
+            `Bytes allocated per request (\`bench/memory.mjs\`, also runnable alone): in one process, for this library (\`SessionEngine\` load + one change + commit, \`encrypt\`) and for the floor (its middleware + save), ${outcome.memory.runs} runs of a few hundred to ${int(Math.max(...outcome.memory.sizes.map((s) => s.requests)))} requests each after \`gc()\`, in a young generation of ${outcome.memory.semiSpaceMB} MB so that no collection runs during them (checked with \`v8.GCProfiler\`; a run with one is not counted); the growth of \`heapUsed\` plus that of \`arrayBuffers\`, divided by the requests, the median of the runs. Deterministic, unlike the CPU figures: the machine's load does not change it.`,
+          ]
+        : []),
       '',
     );
   }

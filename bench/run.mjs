@@ -6,6 +6,7 @@
 //   --duration S       seconds per cell (default 3)
 //   --variants a,b     only these variants (the ceiling `none` is always added)
 //   --no-micro         skip the micro-benchmarks      --no-http   skip the HTTP benchmarks
+//   --no-memory        skip bytes allocated per request (bench/memory.mjs)
 //   --no-fastify       skip the Fastify block (bench/fastify-block.mjs)
 //   --profile A,B      start those servers with --cpu-prof (profiles in bench/profiles/)
 //   --sizes 200b,3k     only these sizes (200b, 3k, 12k)
@@ -127,6 +128,15 @@ function startMicro() {
   return PIN
     ? fork(path, args, { ...opts, execPath: 'taskset', execArgv: ['-c', '1', process.execPath] })
     : fork(path, args, opts);
+}
+
+/** Bytes allocated per request, this library against the floor (bench/memory.mjs, its own process). */
+function runMemory() {
+  const args = [join(here, 'memory.mjs'), SIZES.map((s) => s.key).join(','), '--json'];
+  const out = PIN
+    ? execFileSync('taskset', ['-c', '1', process.execPath, ...args], { encoding: 'utf8' })
+    : execFileSync(process.execPath, args, { encoding: 'utf8' });
+  return JSON.parse(out);
 }
 
 // ---- HTTP ---------------------------------------------------------------------------------------
@@ -426,6 +436,11 @@ async function main() {
     micro = JSON.parse(out);
     log('micro-benchmarks done');
   }
+  let memory;
+  if (!flag('--no-memory')) {
+    memory = runMemory();
+    log('memory per request done');
+  }
   let http;
   let table;
   if (!flag('--no-http')) {
@@ -436,6 +451,7 @@ async function main() {
   const outcome = {
     settings,
     micro,
+    memory,
     http,
     table,
     versions: versions(),

@@ -12,7 +12,7 @@ export interface OpenedCookieSet {
   plaintext: Buffer;
   keyIndex: number;
   /** The delta set's pieces, when it was one. */
-  pieces: HeldPiece[] | undefined;
+  pieces?: HeldPiece[];
 }
 
 export function openCookieSet(
@@ -27,6 +27,5 @@ export function openCookieSet(
     return delta && { plaintext: delta.envelope, keyIndex: delta.keyIndex, pieces: delta.pieces };
   }
   const sealed = joinChunks(base, cookies, maxCookies, maxBytes);
-  const opened = sealed === undefined ? undefined : sealer.open(base, sealed);
-  return opened && { plaintext: opened.plaintext, keyIndex: opened.keyIndex, pieces: undefined };
+  return sealed === undefined ? undefined : sealer.open(base, sealed);
 }

@@ -10,8 +10,11 @@ import { deriveKey, type DerivedKey } from './keys.js';
 
 /** Seals bytes into a base64url string bound to one cookie name, and opens it again. */
 export interface Sealer {
-  /** Seals with the first secret. The result is base64url. */
-  seal(cookieName: string, plaintext: Buffer): string;
+  /**
+   * Seals with the first secret. The result is base64url. `text`, when given, is sealed after
+   * `plaintext`, as UTF-8: a JSON body need not be copied into a Buffer first.
+   */
+  seal(cookieName: string, plaintext: Buffer, text?: string): string;
   /** The plaintext and which secret opened it (0 = the first), or `undefined` for anything not sealed by us. */
   open(cookieName: string, sealed: string): { plaintext: Buffer; keyIndex: number } | undefined;
   /** The exact length, in characters, of `seal()`'s output for a plaintext of this many bytes. */
@@ -76,6 +79,9 @@ function nextIv(): Buffer {
   ivOffset += IV;
   return ivPool.subarray(ivOffset - IV, ivOffset);
 }
+
+/** Texts up to this many characters are sealed in one `update` with the plaintext before them. */
+const SHORT_TEXT = 1024;
 
 /** Cookie names whose AAD is kept; past it the cache starts again (names come from options). */
 const AAD_CACHE_MAX = 64;
@@ -173,6 +179,15 @@ function encryptSealer(keys: DerivedKey[], subKeySeals: number): Sealer {
   /** Sub-keys met while opening: per key index, by salt (read as one 64-bit number). */
   const opening = keys.map(() => new Map<bigint, SubKey>());
   const subKeyFor = (keyIndex: number, bytes: Buffer): SubKey => {
+    // Most values were sealed by this sealer's current sub-key: the first key's, the same salt
+    // (the salt is no secret; it travels in the value).
+    if (
+      keyIndex === 0 &&
+      bytes.readUInt32BE(HEADER) === sealing.header.readUInt32BE(HEADER) &&
+      bytes.readUInt32BE(HEADER + 4) === sealing.header.readUInt32BE(HEADER + 4)
+    ) {
+      return sealing;
+    }
     const known = opening[keyIndex]!;
     const salt = bytes.readBigUInt64BE(HEADER);
     let sub = known.get(salt);
@@ -189,7 +204,7 @@ function encryptSealer(keys: DerivedKey[], subKeySeals: number): Sealer {
     aads: new Map<string, Buffer>(),
   }));
   return {
-    seal(cookieName, plaintext) {
+    seal(cookieName, plaintext, text) {
       if (sealsLeft === 0) {
         sealing = deriveSubKey(keys[0]!, randomBytes(SALT));
         sealsLeft = subKeySeals;
@@ -198,11 +213,30 @@ function encryptSealer(keys: DerivedKey[], subKeySeals: number): Sealer {
       const iv = nextIv();
       const cipher = createCipheriv('aes-256-gcm', sealing.key, iv);
       cipher.setAAD(aadOf(sealing, cookieName));
-      const body = cipher.update(plaintext);
+      // GCM is a stream mode: every update gives back as many bytes as it was given. A short
+      // text is copied after the plaintext (into Buffer's pool) instead: a second update costs
+      // more than copying a few hundred bytes (bench/NOTES.md, round 3).
+      if (text !== undefined && text.length <= SHORT_TEXT) {
+        const joined = Buffer.allocUnsafe(plaintext.length + Buffer.byteLength(text, 'utf8'));
+        plaintext.copy(joined, 0);
+        joined.write(text, plaintext.length, 'utf8');
+        plaintext = joined;
+        text = undefined;
+      }
+      const head = cipher.update(plaintext);
+      const body = text === undefined ? undefined : cipher.update(text, 'utf8');
       const final = cipher.final();
-      return Buffer.concat([sealing.header, iv, body, final, cipher.getAuthTag()]).toString(
-        'base64url',
-      );
+      const bodyLength = head.length + (body?.length ?? 0) + final.length;
+      // One buffer: `header | iv | ciphertext | tag`.
+      const out = Buffer.allocUnsafe(HEADER_V3 + IV + bodyLength + TAG);
+      sealing.header.copy(out, 0);
+      iv.copy(out, HEADER_V3);
+      let at = HEADER_V3 + IV;
+      at += head.copy(out, at);
+      if (body) at += body.copy(out, at);
+      at += final.copy(out, at);
+      cipher.getAuthTag().copy(out, at);
+      return out.toString('base64url');
     },
     open(cookieName, sealed) {
       const bytes = decode(sealed, HEADER + IV + TAG);
@@ -241,14 +275,17 @@ function signSealer(keys: DerivedKey[]): Sealer {
     return createHmac('sha256', key).update(prefix).update(signed).digest();
   };
   return {
-    seal(cookieName, plaintext) {
+    seal(cookieName, plaintext, text) {
       const { id, key } = keys[0]!;
+      const textBytes = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
+      const length = plaintext.length + textBytes;
       // One buffer: `version | key id | plaintext | mac`, the MAC written into its tail.
-      const bytes = Buffer.allocUnsafe(HEADER + plaintext.length + MAC);
+      const bytes = Buffer.allocUnsafe(HEADER + length + MAC);
       bytes[0] = VERSION_SIGN;
       id.copy(bytes, 1);
       plaintext.copy(bytes, HEADER);
-      const signed = bytes.subarray(0, HEADER + plaintext.length);
+      if (text !== undefined) bytes.write(text, HEADER + plaintext.length, 'utf8');
+      const signed = bytes.subarray(0, HEADER + length);
       mac(key, cookieName, signed).copy(bytes, signed.length);
       return bytes.toString('base64url');
     },

@@ -35,25 +35,33 @@ export function startingAllowance(
   nowSeconds: number,
 ): Allowance {
   const { limits } = session;
-  const others = new Map<string, number>();
+  /** The other cookies by name, and their cost; made only when there are any. */
+  let others: Map<string, number> | undefined;
   for (const pair of session.cookies.pairs) {
-    if (!partitions.some((p) => chunkIndex(p.cookieName, pair.name) >= 0)) {
+    if (!isSessionCookie(partitions, pair.name)) {
+      others ??= new Map();
       others.set(pair.name, (others.get(pair.name) ?? 0) + pair.bytes + 2);
     }
   }
   for (const line of head.setCookies) {
     const cookie = applicationCookie(line, nowSeconds);
     if (!cookie) continue;
+    others ??= new Map();
     if (cookie.deleted) others.delete(cookie.name);
     else others.set(cookie.name, cookie.pairBytes + 2);
   }
   let bytes = 0;
-  for (const cost of others.values()) bytes += cost;
+  if (others) for (const cost of others.values()) bytes += cost;
   return {
-    cookies: limits.maxCookies - others.size,
+    cookies: limits.maxCookies - (others?.size ?? 0),
     requestBytes: limits.maxTotalBytes + 2 - session.scriptHeadroom - bytes,
     responseBytes: limits.maxResponseHeaderBytes - head.headerBytes,
   };
+}
+
+function isSessionCookie(partitions: readonly Partition[], name: string): boolean {
+  for (const p of partitions) if (chunkIndex(p.cookieName, name) >= 0) return true;
+  return false;
 }
 
 /** The allowance once `cost` is spent. */

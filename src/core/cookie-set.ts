@@ -17,7 +17,7 @@ import {
   type DeltaPlan,
   type HeldPiece,
 } from '../chunking/delta-set.js';
-import { encodeEnvelope } from '../codec/envelope.js';
+import { encodeEnvelope, envelopeHeader, ENVELOPE_HEADER_BYTES } from '../codec/envelope.js';
 import type { Sealer } from '../codec/sealer.js';
 
 /** One cookie: its name and value. */
@@ -88,12 +88,32 @@ interface Option {
   build: () => CookieSet;
 }
 
+/**
+ * What is sealed: `head`, then `text` as UTF-8 when there is one (an uncompressed envelope's
+ * header and JSON, not copied into one Buffer unless a delta set needs the content); `bytes` in all.
+ */
+interface Plaintext {
+  head: Buffer;
+  text: string | undefined;
+  bytes: number;
+}
+
+/** The plaintext as one Buffer. */
+function whole(plaintext: Plaintext): Buffer {
+  const { head, text } = plaintext;
+  if (text === undefined) return head;
+  const bytes = Buffer.allocUnsafe(plaintext.bytes);
+  head.copy(bytes, 0);
+  bytes.write(text, head.length, 'utf8');
+  return bytes;
+}
+
 function singleOption(
   sealer: Sealer,
   spec: CookieSetSpec,
-  plaintext: Buffer | number,
+  plaintext: Plaintext | number,
 ): Option | undefined {
-  const bytes = typeof plaintext === 'number' ? plaintext : plaintext.length;
+  const bytes = typeof plaintext === 'number' ? plaintext : plaintext.bytes;
   const plan = planChunks(
     spec.cookieName,
     sealer.sealedLength(bytes),
@@ -114,7 +134,8 @@ function singleOption(
     size,
     build: () => {
       if (typeof plaintext === 'number') throw new Error('a measured size cannot be built');
-      const cookies = splitChunks(spec.cookieName, sealer.seal(spec.cookieName, plaintext), plan);
+      const sealed = sealer.seal(spec.cookieName, plaintext.head, plaintext.text);
+      const cookies = splitChunks(spec.cookieName, sealed, plan);
       return { cookies, sent: cookies, size };
     },
   };
@@ -168,37 +189,50 @@ function deltaOption(
 }
 
 /**
- * The ways to write `plaintext`, best first: the single value while it takes at most half of
- * the response (`firstChoice`); else a delta set, its dropped pieces left for one more request,
- * then deleted at once; else the single value whole.
+ * The first way to write `plaintext` that `take` accepts, trying them best first: the single
+ * value while it takes at most half of the response (`firstChoice`); else a delta set, its
+ * dropped pieces left for one more request, then deleted at once; else the single value whole.
+ * Each is planned only when the one before it was not taken (a delta set costs a pass over the
+ * content).
  */
-function options(sealer: Sealer, spec: CookieSetSpec, plaintext: Buffer): Option[] {
-  const out: Option[] = [];
+function findOption(
+  sealer: Sealer,
+  spec: CookieSetSpec,
+  plaintext: Plaintext,
+  take: (size: CookieSetSize) => boolean,
+): Option | undefined {
   const single = singleOption(sealer, spec, plaintext);
-  if (single) out.push({ ...single, size: { ...single.size, firstChoice: true } });
+  if (single && take({ ...single.size, firstChoice: true })) return single;
+  const envelope = whole(plaintext);
   for (const defer of [true, false]) {
-    const delta = deltaOption(sealer, spec, plaintext, defer);
-    if (delta) out.push(delta);
+    const delta = deltaOption(sealer, spec, envelope, defer);
+    if (delta && take(delta.size)) return delta;
   }
   // The single value last, without the half: a session that fits at all is written.
-  if (single) out.push(single);
-  return out;
+  if (single && take(single.size)) return single;
+  return undefined;
+}
+
+/** The single value's size for a plaintext of this many bytes; `undefined` when no split fits. */
+export function measureSingleValue(
+  sealer: Sealer,
+  spec: CookieSetSpec,
+  plaintextBytes: number,
+): CookieSetSize | undefined {
+  return singleOption(sealer, spec, plaintextBytes)?.size;
 }
 
 /**
- * The sizes the set could take for this plaintext, best first (empty when no split fits). With
- * only its length, the single value's; with the plaintext itself, every format's.
+ * The sizes the set could take for this plaintext, best first, each given to `visit` until it
+ * returns `true` (each planned only when asked for).
  */
 export function measureCookieSet(
   sealer: Sealer,
   spec: CookieSetSpec,
-  plaintext: number | Buffer,
-): CookieSetSize[] {
-  if (typeof plaintext === 'number') {
-    const single = singleOption(sealer, spec, plaintext);
-    return single ? [single.size] : [];
-  }
-  return options(sealer, spec, plaintext).map((o) => o.size);
+  plaintext: Buffer,
+  visit: (size: CookieSetSize) => boolean,
+): void {
+  findOption(sealer, spec, { head: plaintext, text: undefined, bytes: plaintext.length }, visit);
 }
 
 /**
@@ -212,16 +246,20 @@ export function sealCookieSet(
   compress: boolean,
   accept: (size: CookieSetSize) => boolean = () => true,
 ): CookieSet | undefined {
-  const plaintext = encodeEnvelope(
-    content.createdAt,
-    content.writtenAt,
-    content.json,
-    content.isStoreId,
-    compress,
-    content.remembered,
-  );
-  const chosen = options(sealer, spec, plaintext).find((o) => accept(o.size));
-  return chosen?.build();
+  const { createdAt, writtenAt, json, isStoreId, remembered } = content;
+  let plaintext: Plaintext;
+  if (compress) {
+    const head = encodeEnvelope(createdAt, writtenAt, json, isStoreId, true, remembered);
+    plaintext = { head, text: undefined, bytes: head.length };
+  } else {
+    const head = envelopeHeader(createdAt, writtenAt, isStoreId, remembered);
+    plaintext = {
+      head,
+      text: json,
+      bytes: ENVELOPE_HEADER_BYTES + Buffer.byteLength(json, 'utf8'),
+    };
+  }
+  return findOption(sealer, spec, plaintext, accept)?.build();
 }
 
 /**

@@ -32,13 +32,9 @@ export function detectChanges(
   return session.partitions.map((state, i) => {
     const json = JSON.stringify(fields[i]);
     let decision = decide(options, session, state, json, now);
-    const carried = carriedSet(state);
-    if (
-      decision === 'keep' &&
-      state.valid &&
-      state.present.some((c) => !carried.occupies(c.index))
-    ) {
-      decision = 'tidy';
+    if (decision === 'keep' && state.valid) {
+      const carried = carriedSet(state);
+      if (state.present.some((c) => !carried.occupies(c.index))) decision = 'tidy';
     }
     return { state, fields: fields[i]!, json, decision };
   });
@@ -72,6 +68,12 @@ function decide(
   return due ? 'write' : 'keep';
 }
 
+/** The index of the partition that claims `key`, or -1. */
+function claimedBy(partitions: readonly Partition[], key: string): number {
+  for (let i = 0; i < partitions.length; i++) if (partitions[i]!.claims?.has(key)) return i;
+  return -1;
+}
+
 /** The session's fields, grouped by the partition that keeps them. */
 function routeFields(
   options: ResolvedOptions,
@@ -83,7 +85,7 @@ function routeFields(
   const catchAll = partitions.findIndex((p) => p.isCatchAll);
   const excludes = partitions[catchAll]?.excludes;
   for (const key of Object.keys(data)) {
-    let index = partitions.findIndex((p) => p.claims?.has(key));
+    let index = claimedBy(partitions, key);
     if (index === -1) {
       if (excludes?.has(key)) {
         if (!warnedFields.has(key)) {

@@ -1,7 +1,13 @@
 import type { ResolvedOptions } from '../options/resolved-options.js';
 import { plaintextAllowance } from '../shrinking/fit-check.js';
 import type { Allowance } from './allowance.js';
-import { measureCookieSet, type CookieSet, type CookieSetSize } from './cookie-set.js';
+import {
+  measureCookieSet,
+  measureSingleValue,
+  type CookieSet,
+  type CookieSetSize,
+  type CookieSetSpec,
+} from './cookie-set.js';
 import { leftovers, setLinesBytes, specOf, type PartitionJob } from './partition-plan.js';
 import type { PresentCookie } from './session-state.js';
 
@@ -16,26 +22,26 @@ export function overByFor(
   options: Pick<ResolvedOptions, 'sealer' | 'cutter'>,
   job: PartitionJob,
   present: readonly PresentCookie[],
+  spec: CookieSetSpec = specOf(job, options.cutter),
 ): (plaintextBytes: number, plaintext?: () => Buffer) => number {
   const { sealer } = options;
-  const spec = specOf(job, options.cutter);
   const over = (size: CookieSetSize) => overByOf(job, present, size);
   return (plaintextBytes, plaintext) => {
-    const single = measureCookieSet(sealer, spec, plaintextBytes);
-    if (single.length === 0) {
+    const single = measureSingleValue(sealer, spec, plaintextBytes);
+    if (!single) {
       return Math.max(1, sealer.sealedLength(plaintextBytes) - job.allowance.requestBytes);
     }
-    const singleOver = over(single[0]!);
+    const singleOver = over(single);
     // Without the plaintext, or when the single value fits, or when its request side does not
     // (a delta set is never smaller in the request), the single value decides.
     if (!plaintext || singleOver <= 0) return singleOver;
-    const requestOver = single[0]!.pairBytes + 2 * single[0]!.count - job.allowance.requestBytes;
+    const requestOver = single.pairBytes + 2 * single.count - job.allowance.requestBytes;
     if (requestOver > 0) return singleOver;
     let best = Infinity;
-    for (const size of measureCookieSet(sealer, spec, plaintext())) {
+    measureCookieSet(sealer, spec, plaintext(), (size) => {
       best = Math.min(best, over(size));
-      if (best <= 0) break;
-    }
+      return best <= 0;
+    });
     return best === Infinity ? singleOver : best;
   };
 }
@@ -53,7 +59,7 @@ export function requestPlaintextLimit(
   const spec = specOf(job, options.cutter);
   const { requestBytes } = job.allowance;
   return plaintextAllowance((plaintextBytes) => {
-    const single = measureCookieSet(options.sealer, spec, plaintextBytes)[0];
+    const single = measureSingleValue(options.sealer, spec, plaintextBytes);
     return single !== undefined && single.pairBytes + 2 * single.count <= requestBytes;
   }, requestBytes);
 }
@@ -80,7 +86,7 @@ export function settle(
   job: PartitionJob,
   present: readonly PresentCookie[],
   set: CookieSet | undefined,
-): { set: CookieSet | undefined; deleted: string[]; cost: Allowance; fits: boolean } {
+): { set: CookieSet | undefined; deleted: readonly string[]; cost: Allowance; fits: boolean } {
   const count = set ? set.cookies.length : 0;
   let pairBytes = 0;
   for (const c of set?.cookies ?? []) pairBytes += c.name.length + 1 + c.value.length;

@@ -42,17 +42,27 @@ export function loadSession(
   );
   const build = () => {
     const states = reads.map((r) => r.state);
+    // The fields of every partition in one object: when the first partition read is a cookie's,
+    // the object decoded from it (this request's alone), else `{}`; the others copied onto it.
+    // A store's object is always copied: the store may keep it.
+    let data: Record<string, unknown> | undefined;
+    for (const read of reads) {
+      if (!read.data) continue;
+      if (!data && !read.record) data = read.data;
+      else {
+        data ??= {};
+        for (const key of Object.keys(read.data)) setOwn(data, key, read.data[key]);
+      }
+    }
     const session = new RequestSession(
       states,
       cookies,
       limits,
       userAgent,
       states.every((p) => !p.valid),
+      data,
     );
     if (override?.maxTotalBytes === undefined) session.scriptHeadroom = SCRIPT_COOKIE_HEADROOM;
-    for (const { data } of reads) {
-      if (data) for (const key of Object.keys(data)) setOwn(session.data, key, data[key]);
-    }
     return session;
   };
   if (!reads.some((r) => r.record)) return build();

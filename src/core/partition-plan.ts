@@ -84,7 +84,7 @@ export function setLinesBytes(count: number, pairBytes: number, attributes: stri
 /** Which of the request's cookies a set of `count` cookies leaves over, and which go now. */
 export interface Leftovers {
   /** Deleted on this response (the lowest indexes first), and their lines' bytes. */
-  deleted: string[];
+  deleted: readonly string[];
   deletedBytes: number;
   /** Left for a later response: the next request still carries them. */
   keptCount: number;
@@ -123,11 +123,19 @@ export function leftovers(
       if (set?.blockedBy !== undefined && cookie.index === set.blockedBy) blocked = true;
     }
   }
-  return { deleted: names ?? [], deletedBytes, keptCount, keptRequestBytes, blocked };
+  return { deleted: names ?? NO_NAMES, deletedBytes, keptCount, keptRequestBytes, blocked };
 }
 
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
 /** The partition's cookies in index order, each name once (duplicates from other paths go together). */
-export function sortedPresent(present: readonly PresentCookie[]): PresentCookie[] {
+export function sortedPresent(present: readonly PresentCookie[]): readonly PresentCookie[] {
+  // Usually they come in order already (each index once means each name once): nothing to copy.
+  let ordered = true;
+  for (let i = 1; i < present.length && ordered; i++) {
+    ordered = present[i]!.index > present[i - 1]!.index;
+  }
+  if (ordered) return present;
   const seen = new Set<string>();
   const out: PresentCookie[] = [];
   for (const cookie of present) {

@@ -29,7 +29,7 @@ export interface CommitPlan {
   /** The session's `Set-Cookie` lines for this response, deletions included. */
   lines: string[];
   /** Store calls to make first, in order: records written, then records deleted. */
-  storeOps: StoreOp[];
+  storeOps: readonly StoreOp[];
   partitions: PartitionPlan[];
   /** Whether the cookies written carry the remembered mark. */
   remembered: boolean;
@@ -64,8 +64,8 @@ export function planCommit(
   const take = (plan: PartitionPlan, partitionJob: PartitionJob) => {
     allowance = spend(allowance, plan.cost);
     plans.push(plan);
-    for (const c of plan.set?.sent ?? [])
-      lines.push(`${c.name}=${c.value}${partitionJob.attributes}`);
+    if (plan.set)
+      for (const c of plan.set.sent) lines.push(`${c.name}=${c.value}${partitionJob.attributes}`);
     for (const name of plan.deleted) lines.push(`${name}=${partitionJob.deleting}`);
   };
   const next = (i: number): MaybePromise<CommitPlan> => {
@@ -174,7 +174,7 @@ function planPartition(
       storeId: undefined,
     };
   }
-  if (partition.kind === 'cookie') return planCookiePartition(options, session, job);
+  if (partition.kind === 'cookie') return planCookiePartition(options, session, job, present);
   const changed = state.storeId === undefined || !state.valid || job.json !== state.snapshot;
   return planRecordCookie(options, job, present, {
     store: partition.store,
@@ -184,8 +184,13 @@ function planPartition(
   });
 }
 
+const NO_STORE_OPS: readonly StoreOp[] = Object.freeze([]);
+
 /** The plans' store calls: every record written first, then the records that go. */
-function storeOps(session: RequestSession, plans: PartitionPlan[]): StoreOp[] {
+function storeOps(session: RequestSession, plans: PartitionPlan[]): readonly StoreOp[] {
+  if (session.stale.length === 0 && plans.every((plan) => plan.storeOps.length === 0)) {
+    return NO_STORE_OPS;
+  }
   const writes: StoreOp[] = [];
   const destroys: StoreOp[] = session.stale.map(({ store, id }) => ({
     kind: 'destroy',

@@ -64,7 +64,6 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
 
 /** The session of one request: its data, its partitions, and the handle's requests. */
 export class RequestSession implements SessionHandle {
-  readonly data: SessionData = {};
   destroyed = false;
   regenerated = false;
   touched = false;
@@ -82,6 +81,8 @@ export class RequestSession implements SessionHandle {
     readonly limits: CookieLimits,
     readonly userAgent: string | undefined,
     private wasNew: boolean,
+    /** The handler's object: the fields read (an object of this request's own), or `{}`. */
+    readonly data: SessionData = {},
   ) {
     // One partition read as remembered makes the whole session remembered.
     this.rememberedMark = partitions.some((p) => p.valid && p.remembered);

@@ -10,9 +10,16 @@ export function isSecureRequest(req: IncomingMessage): boolean {
   return Boolean((req.socket as TLSSocket | undefined)?.encrypted);
 }
 
-/** Attributes already serialized, per partition's options: `secure|deleting|expires second`. */
-const serialized = new WeakMap<ResolvedCookieOptions, Map<string, string>>();
-/** Past this many, a partition's cache starts again (with `maxAge`, each second has its own). */
+/**
+ * Attributes already serialized, per partition's options: those that do not change with the
+ * clock (no `maxAge`, or a deletion) by `secure` and `deleting`, the others by
+ * `secure|expires second|maxAge`.
+ */
+const serialized = new WeakMap<
+  ResolvedCookieOptions,
+  { fixed: (string | undefined)[]; timed: Map<string, string> }
+>();
+/** Past this many, a partition's timed attributes start again (each second has its own). */
 const SERIALIZED_MAX = 8;
 
 /**
@@ -30,9 +37,15 @@ export function cookieAttributes(
 ): string {
   const maxAge = deleting ? 0 : (rememberedMaxAge ?? options.maxAge);
   const expiresAt = maxAge === undefined ? undefined : deleting ? 0 : nowSeconds + maxAge;
-  const key = `${secureRequest}|${deleting}|${expiresAt}|${maxAge}`;
   let cache = serialized.get(options);
-  const known = cache?.get(key);
+  if (!cache) {
+    cache = { fixed: [], timed: new Map() };
+    serialized.set(options, cache);
+  }
+  const fixed = deleting || maxAge === undefined;
+  const slot = (secureRequest ? 1 : 0) + (deleting ? 2 : 0);
+  const key = fixed ? '' : `${secureRequest}|${expiresAt}|${maxAge}`;
+  const known = fixed ? cache.fixed[slot] : cache.timed.get(key);
   if (known !== undefined) return known;
   const attributes = serialize('x', '', {
     path: options.path,
@@ -45,10 +58,11 @@ export function cookieAttributes(
     maxAge,
     expires: expiresAt === undefined ? undefined : new Date(expiresAt * 1000),
   }).slice(2);
-  if (!cache || cache.size >= SERIALIZED_MAX) {
-    cache = new Map();
-    serialized.set(options, cache);
+  if (fixed) {
+    cache.fixed[slot] = attributes;
+  } else {
+    if (cache.timed.size >= SERIALIZED_MAX) cache.timed.clear();
+    cache.timed.set(key, attributes);
   }
-  cache.set(key, attributes);
   return attributes;
 }

@@ -6,20 +6,14 @@ import { shrinkerFailureMessage } from '../shrinking/shrinker-failure.js';
 import type { ShrinkEvent } from '../shrinking/shrink-types.js';
 import { planChunks } from '../chunking/chunks.js';
 import { DELTA_PREFIX, planDeltaSet } from '../chunking/delta-set.js';
-import { chunkBytes, sealCookieSet } from './cookie-set.js';
+import { chunkBytes, sealCookieSet, type CookieSetSpec } from './cookie-set.js';
 import { overByFor, overByOf, requestPlaintextLimit, settle } from './fit-cookie-set.js';
 import { then, type MaybePromise } from './maybe-async.js';
 import type { Partition } from './partition.js';
-import {
-  sortedPresent,
-  specOf,
-  type PartitionJob,
-  type PartitionPlan,
-  type StoreOp,
-} from './partition-plan.js';
+import { specOf, type PartitionJob, type PartitionPlan, type StoreOp } from './partition-plan.js';
 import { planRecordCookie } from './record-cookie.js';
 import { newSessionId } from './session-id.js';
-import type { RequestSession } from './session-state.js';
+import type { PresentCookie, RequestSession } from './session-state.js';
 
 type CookiePartition = Extract<Partition, { kind: 'cookie' }>;
 
@@ -32,53 +26,32 @@ export function planCookiePartition(
   options: ResolvedOptions,
   session: RequestSession,
   job: PartitionJob,
+  present: readonly PresentCookie[],
 ): MaybePromise<PartitionPlan> {
   const { state, json, fields } = job;
   const partition = state.partition as CookiePartition;
-  const present = sortedPresent(state.present);
-  const setOverBy = overByFor(options, job, present);
-  // The single value's size follows the plaintext's length alone: the JSON bytes it may take are
-  // found once (fit-check.ts), and `overBy` is exact for it. A candidate it does not fit may
-  // still fit as a delta set, whose size follows the content: that is measured on the candidate.
-  const singleOverBy = partitionOverBy(
-    (plaintextBytes) => setOverBy(plaintextBytes) <= 0,
-    options.compress,
-    job.allowance.requestBytes,
-  );
-  const envelopeOf = (candidate: Record<string, unknown>) =>
-    encodeEnvelope(
-      state.createdAt,
-      job.now,
-      candidate === fields ? json : JSON.stringify(candidate),
-      false,
-      false,
-    );
-  let deltaUpper: number | undefined; // past it, no format fits (found on the first step over)
-  const overBy: OverBy = options.compress
-    ? singleOverBy
-    : (jsonBytes, candidate, removedBytes) => {
-        const single = singleOverBy(jsonBytes, candidate, removedBytes);
-        if (single <= 0) return single;
-        const plaintextBytes = ENVELOPE_HEADER_BYTES + jsonBytes;
-        if (plaintextBytes > (deltaUpper ??= requestPlaintextLimit(options, job))) return single;
-        const asDelta = setOverBy(plaintextBytes, () => envelopeOf(candidate));
-        return asDelta <= 0 ? 0 : single;
-      };
-
+  const spec = specOf(job, options.cutter);
+  const setOverBy = overByFor(options, job, present, spec);
   const jsonBytes = Buffer.byteLength(json);
-  if (overBy(jsonBytes, fields) <= 0) {
+  // Most commits fit as they are: the single value measured once, as `fitCheck`'s first call
+  // would, and the fit check itself not built.
+  const fitsAsIs = !options.compress && setOverBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0;
+  let overBy = fitsAsIs ? undefined : fitCheck(options, job, setOverBy);
+
+  if (fitsAsIs || overBy!(jsonBytes, fields) <= 0) {
     // Back from the overflow store: its record goes.
     const back: StoreOp[] =
       state.storeId !== undefined && partition.overflow
         ? [{ kind: 'destroy', store: partition.overflow, id: state.storeId }]
         : [];
-    const plan = sealData(options, job, present, json, back);
+    const plan = sealData(options, job, present, spec, json, back);
     if (plan) return plan;
   }
   if (state.storeId !== undefined && partition.overflow) {
     return overflow(options, job, present, partition.overflow, state.storeId);
   }
 
+  overBy ??= fitCheck(options, job, setOverBy);
   const shrunk = shrinkPartition({
     data: fields,
     jsonBytes,
@@ -102,7 +75,8 @@ export function planCookiePartition(
     const keepsEmpty = partition.isCatchAll && options.saveUninitialized;
     const empty = result.jsonBytes === 2 && !keepsEmpty;
     const written = JSON.stringify(result.data);
-    let plan = result.fits && !empty ? sealData(options, job, present, written, []) : undefined;
+    let plan =
+      result.fits && !empty ? sealData(options, job, present, spec, written, []) : undefined;
     if (!plan?.set) {
       const gone = settle(job, present, undefined);
       plan = {
@@ -132,17 +106,55 @@ export function planCookiePartition(
   });
 }
 
+/**
+ * How far a candidate of the partition's fields is over what it may use (the shrinkers' check).
+ * The single value's size follows the plaintext's length alone: the JSON bytes it may take are
+ * found once (fit-check.ts), and `overBy` is exact for it. A candidate it does not fit may still
+ * fit as a delta set, whose size follows the content: that is measured on the candidate.
+ */
+function fitCheck(
+  options: ResolvedOptions,
+  job: PartitionJob,
+  setOverBy: ReturnType<typeof overByFor>,
+): OverBy {
+  const { state, json, fields } = job;
+  const singleOverBy = partitionOverBy(
+    (plaintextBytes) => setOverBy(plaintextBytes) <= 0,
+    options.compress,
+    job.allowance.requestBytes,
+  );
+  if (options.compress) return singleOverBy;
+  const envelopeOf = (candidate: Record<string, unknown>) =>
+    encodeEnvelope(
+      state.createdAt,
+      job.now,
+      candidate === fields ? json : JSON.stringify(candidate),
+      false,
+      false,
+    );
+  let deltaUpper: number | undefined; // past it, no format fits (found on the first step over)
+  return (jsonBytes, candidate, removedBytes) => {
+    const single = singleOverBy(jsonBytes, candidate, removedBytes);
+    if (single <= 0) return single;
+    const plaintextBytes = ENVELOPE_HEADER_BYTES + jsonBytes;
+    if (plaintextBytes > (deltaUpper ??= requestPlaintextLimit(options, job))) return single;
+    const asDelta = setOverBy(plaintextBytes, () => envelopeOf(candidate));
+    return asDelta <= 0 ? 0 : single;
+  };
+}
+
 /** The data sealed into the partition's cookies, when they fit (they are measured as built). */
 function sealData(
   options: ResolvedOptions,
   job: PartitionJob,
-  present: PartitionJob['state']['present'],
+  present: readonly PresentCookie[],
+  spec: CookieSetSpec,
   json: string,
   storeOps: StoreOp[],
 ): PartitionPlan | undefined {
   const set = sealCookieSet(
     options.sealer,
-    specOf(job, options.cutter),
+    spec,
     {
       createdAt: job.state.createdAt,
       writtenAt: job.now,
@@ -170,7 +182,7 @@ function sealData(
 function overflow(
   options: ResolvedOptions,
   job: PartitionJob,
-  present: PartitionJob['state']['present'],
+  present: readonly PresentCookie[],
   store: NonNullable<CookiePartition['overflow']>,
   id: string,
 ): PartitionPlan {

@@ -41,6 +41,19 @@ describe.each(MODES)('sealer (%s)', (mode) => {
     expect(opened!.keyIndex).toBe(0);
   });
 
+  it.each([
+    ['short', '{"name":"Zoë 🍪 日本"}'],
+    ['long', `{"note":"${'é'.repeat(3000)}"}`],
+    ['empty', ''],
+  ])('seals a %s text after the plaintext as their bytes in one Buffer would be', (_, text) => {
+    const head = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const whole = Buffer.concat([head, Buffer.from(text, 'utf8')]);
+    const sealed = sealer.seal('session', head, text);
+    expect(sealed).toHaveLength(sealer.sealedLength(whole.length));
+    expect(sealer.open('session', sealed)!.plaintext.equals(whole)).toBe(true);
+    expect(head.equals(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]))).toBe(true);
+  });
+
   it('gives sealedLength exactly, for every size from 0 to 600 and some large ones', () => {
     const sizes = [
       ...Array.from({ length: 601 }, (_, i) => i),
