@@ -53,8 +53,11 @@ export function expiresAt(store: string, ttlSeconds: unknown): number {
  */
 export function recordToJson(store: string, data: unknown): string {
   checkRecord(store, data);
-  const known = texts.get(data);
-  if (known !== undefined) return known;
+  const known = commitTexts.get(data);
+  if (known !== undefined) {
+    commitTexts.delete(data);
+    return known;
+  }
   try {
     return JSON.stringify(data);
   } catch (error) {
@@ -65,22 +68,25 @@ export function recordToJson(store: string, data: unknown): string {
 }
 
 /**
- * The JSON text of records whose text is already known: the session's engine serializes each
- * partition once per response, and a record read back was parsed from its text. The engine and
- * the stores share it, so that a record is not serialized again to be compared or written.
- * Only for objects nobody changes afterwards: a record read back (its text is its snapshot) and
- * the fields object a commit hands to `set`, which the engine builds for that call.
+ * JSON text already in hand, so that a record is not serialized again. Two maps, as the two uses
+ * differ in who may change the object afterwards:
+ * - `commitTexts`: the text a commit serialized a partition's fields to, for the `set` that
+ *   follows (the engine builds that object for the call); taken once, by `recordToJson`.
+ * - `parsedTexts`: the text a record read back was parsed from, for the engine's snapshot of it
+ *   (`jsonOf`), never for writing: an application that reads a record, changes it and writes it
+ *   again must have its change written.
  */
-const texts = new WeakMap<object, string>();
+const commitTexts = new WeakMap<object, string>();
+const parsedTexts = new WeakMap<object, string>();
 
-/** `json` is `JSON.stringify(data)` (or text `JSON.parse` turned into `data`). */
+/** `json` is `JSON.stringify(data)`, and `data` goes to one store's `set` next, unchanged. */
 export function rememberJson(data: object, json: string): void {
-  texts.set(data, json);
+  commitTexts.set(data, json);
 }
 
-/** The JSON text of `data`, serialized only if it is not known. */
+/** The JSON text of a record read back (its snapshot), serialized only if it is not known. */
 export function jsonOf(data: object): string {
-  return texts.get(data) ?? JSON.stringify(data);
+  return parsedTexts.get(data) ?? JSON.stringify(data);
 }
 
 /** A record read back: JSON text holding an object, or nothing (a torn or foreign value). */
@@ -88,7 +94,7 @@ export function parseRecord(json: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(json);
     if (isPlainRecord(value)) {
-      texts.set(value, json);
+      parsedTexts.set(value, json);
       return value;
     }
   } catch {

@@ -222,6 +222,16 @@ export function describeStoreConformance(
         expect(second).not.toBe(first);
       });
 
+      it('a record read back, changed and written again, is stored as changed', async () => {
+        const id = newId();
+        await store.set(id, { user: 'ada', visits: 1 }, 60);
+        const read = (await store.get(id))!;
+        read.visits = 2;
+        read.role = 'admin';
+        await store.set(id, read, 60);
+        expect(await store.get(id)).toEqual({ user: 'ada', visits: 2, role: 'admin' });
+      });
+
       it('a NUL, a lone surrogate or a control character in a string or a key round-trips exactly (issue 14)', async () => {
         const id = newId();
         await expect(store.set(id, AWKWARD_STRINGS, 60)).resolves.toBeUndefined();
