@@ -7,19 +7,16 @@ import { catchError, from, mergeMap, of, switchMap, type Observable } from 'rxjs
 import { isPromise } from '../core/maybe-async.js';
 import { loadForNodeResponse } from '../core/node-response.js';
 import type { SessionEngine } from '../core/session-engine.js';
-import { markGraphqlResponse, SessionStoreUnavailableGraphqlError } from './graphql-response.js';
+import { asGraphqlError, markGraphqlResponse } from './graphql-response.js';
 import { graphqlHttpOf, handshakeOf, subscriptionRequestOf } from './request-of.js';
 import { answerServiceUnavailable, toHttpError } from './service-unavailable.js';
 import { failedSocketLoads } from './socket-session.guard.js';
 import type { SocketSession } from './socket-session.js';
 import { socketSessionsOf } from './socket-sessions.js';
 
-/** A store failure as a GraphQL error; other errors unchanged. */
+/** A store failure as a GraphQL error (logged once, by `toHttpError`); other errors unchanged. */
 function toGraphqlError(error: unknown): unknown {
-  const http = toHttpError(error);
-  return http instanceof ServiceUnavailableException
-    ? new SessionStoreUnavailableGraphqlError({ cause: error })
-    : http;
+  return asGraphqlError(toHttpError(error));
 }
 
 /**

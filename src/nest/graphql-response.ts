@@ -43,6 +43,13 @@ export function storeFailureBody(res: ServerResponse, httpBody: string | object)
   };
 }
 
+/** A store failure's HTTP error (`toHttpError`'s 503) as a GraphQL error; other errors unchanged. */
+export function asGraphqlError(httpError: unknown): unknown {
+  return httpError instanceof ServiceUnavailableException
+    ? new SessionStoreUnavailableGraphqlError({ cause: httpError.cause })
+    : httpError;
+}
+
 /**
  * The error for a store failure on `res` that Fastify hands to the route's error handler (on
  * Fastify the session is written in `onSend`): a GraphQL one if `res` answers a GraphQL
@@ -50,8 +57,5 @@ export function storeFailureBody(res: ServerResponse, httpBody: string | object)
  * `{ data: null, errors: [{ message, extensions }] }`. Other errors unchanged.
  */
 export function storeFailureError(res: ServerResponse, httpError: unknown): unknown {
-  if (!graphqlResponses.has(res) || !(httpError instanceof ServiceUnavailableException)) {
-    return httpError;
-  }
-  return new SessionStoreUnavailableGraphqlError({ cause: httpError.cause });
+  return graphqlResponses.has(res) ? asGraphqlError(httpError) : httpError;
 }
