@@ -53,13 +53,13 @@ export function overByFor(
  * then a subtraction, not a cookie set's measure).
  */
 export function requestPlaintextLimit(
-  options: Pick<ResolvedOptions, 'sealer' | 'cutter'>,
+  sealer: ResolvedOptions['sealer'],
   job: PartitionJob,
+  spec: CookieSetSpec,
 ): number {
-  const spec = specOf(job, options.cutter);
   const { requestBytes } = job.allowance;
   return plaintextAllowance((plaintextBytes) => {
-    const single = measureSingleValue(options.sealer, spec, plaintextBytes);
+    const single = measureSingleValue(sealer, spec, plaintextBytes);
     return single !== undefined && single.pairBytes + 2 * single.count <= requestBytes;
   }, requestBytes);
 }

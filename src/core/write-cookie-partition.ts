@@ -36,7 +36,7 @@ export function planCookiePartition(
   // Most commits fit as they are: the single value measured once, as `fitCheck`'s first call
   // would, and the fit check itself not built.
   const fitsAsIs = !options.compress && setOverBy(ENVELOPE_HEADER_BYTES + jsonBytes) <= 0;
-  let overBy = fitsAsIs ? undefined : fitCheck(options, job, setOverBy);
+  let overBy = fitsAsIs ? undefined : fitCheck(options, job, spec, setOverBy);
 
   if (fitsAsIs || overBy!(jsonBytes, fields) <= 0) {
     // Back from the overflow store: its record goes.
@@ -51,7 +51,7 @@ export function planCookiePartition(
     return overflow(options, job, present, partition.overflow, state.storeId);
   }
 
-  overBy ??= fitCheck(options, job, setOverBy);
+  overBy ??= fitCheck(options, job, spec, setOverBy);
   const shrunk = shrinkPartition({
     data: fields,
     jsonBytes,
@@ -115,6 +115,7 @@ export function planCookiePartition(
 function fitCheck(
   options: ResolvedOptions,
   job: PartitionJob,
+  spec: CookieSetSpec,
   setOverBy: ReturnType<typeof overByFor>,
 ): OverBy {
   const { state, json, fields } = job;
@@ -137,7 +138,8 @@ function fitCheck(
     const single = singleOverBy(jsonBytes, candidate, removedBytes);
     if (single <= 0) return single;
     const plaintextBytes = ENVELOPE_HEADER_BYTES + jsonBytes;
-    if (plaintextBytes > (deltaUpper ??= requestPlaintextLimit(options, job))) return single;
+    if (plaintextBytes > (deltaUpper ??= requestPlaintextLimit(options.sealer, job, spec)))
+      return single;
     const asDelta = setOverBy(plaintextBytes, () => envelopeOf(candidate));
     return asDelta <= 0 ? 0 : single;
   };
@@ -218,11 +220,10 @@ function withEvent(
 function unshrunkBytes(options: ResolvedOptions, job: PartitionJob, asDelta: boolean): number {
   const name = job.state.partition.cookieName;
   // Uncompressed, the single value's length follows from the JSON's: no envelope is built for it.
-  const plaintext =
-    options.compress || asDelta
-      ? options.compress
-        ? encodeEnvelope(0, 0, job.json, false, true)
-        : encodeEnvelope(job.state.createdAt, job.now, job.json, false, false)
+  const plaintext = options.compress
+    ? encodeEnvelope(0, 0, job.json, false, true)
+    : asDelta
+      ? encodeEnvelope(job.state.createdAt, job.now, job.json, false, false)
       : undefined;
   const sealedLength = options.sealer.sealedLength(
     plaintext?.length ?? ENVELOPE_HEADER_BYTES + Buffer.byteLength(job.json),
@@ -230,8 +231,8 @@ function unshrunkBytes(options: ResolvedOptions, job: PartitionJob, asDelta: boo
   const plan = planChunks(name, sealedLength, job.capacity);
   const single = plan ? plan.pairBytes - plan.valueLengths.length : sealedLength + name.length;
   const delta =
-    plaintext !== undefined &&
     asDelta &&
+    plaintext !== undefined &&
     planDeltaSet({
       base: name,
       envelope: plaintext,
@@ -243,5 +244,5 @@ function unshrunkBytes(options: ResolvedOptions, job: PartitionJob, asDelta: boo
       maxCookies: 999,
       defer: false,
     });
-  return asDelta && delta ? Math.max(single, delta.pairBytes - delta.cookies) : single;
+  return delta ? Math.max(single, delta.pairBytes - delta.cookies) : single;
 }
